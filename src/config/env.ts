@@ -1,0 +1,99 @@
+import { z } from 'zod';
+import { ScorerError } from '../lib/errors';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const optionalText = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+/** CONTRACT.md's environment variables. Empty strings count as unset. */
+export const envSchema = z
+  .object({
+    SF_ORG: optionalText,
+    SF_LOGIN_URL: z.url({ message: 'must be a URL such as https://login.salesforce.com' }).default('https://login.salesforce.com'),
+    SF_CLIENT_ID: optionalText,
+    SF_USERNAME: optionalText,
+    SF_JWT_KEY_FILE: optionalText,
+    SF_INSTANCE_URL: z.url({ message: 'must be a URL such as https://acme.my.salesforce.com' }).optional(),
+    SF_ACCESS_TOKEN: optionalText,
+    SF_API_VERSION: z
+      .string()
+      .regex(/^\d{2}\.0$/, 'must look like 62.0')
+      .default('62.0'),
+    CDC_CHANNEL: z
+      .string()
+      .regex(/^\/data\/[A-Za-z0-9_]+$/, 'must be a change-event channel such as /data/OpportunityChangeEvent')
+      .default('/data/OpportunityChangeEvent'),
+    SCORER_CLIENT_ID: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,40}$/, 'must be 1-40 letters, digits, _ or -')
+      .default('commitment-scorer'),
+    INTEGRATION_USER_ID: z
+      .string()
+      .regex(/^005[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$/, 'must be a User Id (005…, 15 or 18 characters)')
+      .optional(),
+    PORT: z.coerce.number().int('must be a whole number').min(0).max(65535).default(3000),
+    STATE_DIR: z.string().min(1).default('./.state'),
+    RULES_FILE: optionalText,
+    ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    LOG_LEVEL: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  })
+  .superRefine((env, ctx) => {
+    if (env.SF_ACCESS_TOKEN && !env.SF_INSTANCE_URL) {
+      ctx.addIssue({ code: 'custom', path: ['SF_INSTANCE_URL'], message: 'is required when SF_ACCESS_TOKEN is set' });
+    }
+    if (env.SF_INSTANCE_URL && !env.SF_ACCESS_TOKEN) {
+      ctx.addIssue({ code: 'custom', path: ['SF_ACCESS_TOKEN'], message: 'is required when SF_INSTANCE_URL is set' });
+    }
+    const jwt = [env.SF_CLIENT_ID, env.SF_USERNAME, env.SF_JWT_KEY_FILE];
+    if (jwt.some(Boolean) && !jwt.every(Boolean)) {
+      const missing = (['SF_CLIENT_ID', 'SF_USERNAME', 'SF_JWT_KEY_FILE'] as const).filter((k) => !env[k]);
+      for (const name of missing) {
+        ctx.addIssue({ code: 'custom', path: [name], message: 'is required for the JWT bearer flow' });
+      }
+    }
+  });
+
+export type Env = z.infer<typeof envSchema>;
+
+export type OrgAuth =
+  | { kind: 'token'; instanceUrl: string; accessToken: string }
+  | { kind: 'jwt'; loginUrl: string; clientId: string; username: string; keyFile: string }
+  | { kind: 'sf-cli'; org: string }
+  | { kind: 'sandbox' };
+
+/** Parses the environment once; the error names every offending variable. */
+export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const picked: Record<string, string | undefined> = {};
+  for (const key of Object.keys(envSchema.shape)) {
+    const value = source[key];
+    if (value !== undefined && value !== '') picked[key] = value;
+  }
+  const result = envSchema.safeParse(picked);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => `${String(issue.path[0] ?? 'environment')} ${issue.message}`);
+  throw new ScorerError('CONFIG_INVALID', `Invalid configuration: ${problems.join('; ')}`, {
+    context: { variables: result.error.issues.map((i) => String(i.path[0])) },
+  });
+}
+
+/** Which way to reach the org: a ready token wins, then JWT, then the sf CLI store, else the sandbox. */
+export function orgAuthFrom(env: Env): OrgAuth {
+  if (env.SF_ACCESS_TOKEN && env.SF_INSTANCE_URL) {
+    return { kind: 'token', instanceUrl: env.SF_INSTANCE_URL, accessToken: env.SF_ACCESS_TOKEN };
+  }
+  if (env.SF_CLIENT_ID && env.SF_USERNAME && env.SF_JWT_KEY_FILE) {
+    return {
+      kind: 'jwt',
+      loginUrl: env.SF_LOGIN_URL,
+      clientId: env.SF_CLIENT_ID,
+      username: env.SF_USERNAME,
+      keyFile: env.SF_JWT_KEY_FILE,
+    };
+  }
+  if (env.SF_ORG) return { kind: 'sf-cli', org: env.SF_ORG };
+  return { kind: 'sandbox' };
+}
