@@ -13,7 +13,9 @@ const optionalText = z
 export const envSchema = z
   .object({
     SF_ORG: optionalText,
-    SF_LOGIN_URL: z.url({ message: 'must be a URL such as https://login.salesforce.com' }).default('https://login.salesforce.com'),
+    SF_LOGIN_URL: z
+      .url({ message: 'must be a URL such as https://login.salesforce.com' })
+      .default('https://login.salesforce.com'),
     SF_CLIENT_ID: optionalText,
     SF_USERNAME: optionalText,
     SF_JWT_KEY_FILE: optionalText,
@@ -43,10 +45,18 @@ export const envSchema = z
   })
   .superRefine((env, ctx) => {
     if (env.SF_ACCESS_TOKEN && !env.SF_INSTANCE_URL) {
-      ctx.addIssue({ code: 'custom', path: ['SF_INSTANCE_URL'], message: 'is required when SF_ACCESS_TOKEN is set' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SF_INSTANCE_URL'],
+        message: 'is required when SF_ACCESS_TOKEN is set',
+      });
     }
     if (env.SF_INSTANCE_URL && !env.SF_ACCESS_TOKEN) {
-      ctx.addIssue({ code: 'custom', path: ['SF_ACCESS_TOKEN'], message: 'is required when SF_INSTANCE_URL is set' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SF_ACCESS_TOKEN'],
+        message: 'is required when SF_INSTANCE_URL is set',
+      });
     }
     const jwt = [env.SF_CLIENT_ID, env.SF_USERNAME, env.SF_JWT_KEY_FILE];
     if (jwt.some(Boolean) && !jwt.every(Boolean)) {
@@ -74,7 +84,9 @@ export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
   }
   const result = envSchema.safeParse(picked);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => `${String(issue.path[0] ?? 'environment')} ${issue.message}`);
+  const problems = result.error.issues.map(
+    (issue) => `${String(issue.path[0] ?? 'environment')} ${issue.message}`,
+  );
   throw new ScorerError('CONFIG_INVALID', `Invalid configuration: ${problems.join('; ')}`, {
     context: { variables: result.error.issues.map((i) => String(i.path[0])) },
   });

@@ -24,7 +24,11 @@ export const ERROR_CATALOGUE = {
   SNAPSHOT_INVALID: { kind: 'input', retryable: false, fix: 'Correct the deal snapshot at the path named.' },
   INPUT_UNREADABLE: { kind: 'input', retryable: false, fix: 'Check the path and that the file is JSON.' },
   USAGE: { kind: 'input', retryable: false, fix: 'See --help.' },
-  AS_OF_INVALID: { kind: 'input', retryable: false, fix: 'Give an ISO-8601 timestamp, e.g. 2026-10-01T00:00:00Z.' },
+  AS_OF_INVALID: {
+    kind: 'input',
+    retryable: false,
+    fix: 'Give an ISO-8601 timestamp, e.g. 2026-10-01T00:00:00Z.',
+  },
   NOT_FOUND: { kind: 'input', retryable: false },
   UNAUTHORIZED: { kind: 'input', retryable: false, fix: 'Send Authorization: Bearer <ADMIN_TOKEN>.' },
   FORBIDDEN: { kind: 'input', retryable: false, fix: 'Set ADMIN_TOKEN to enable admin endpoints.' },

@@ -1,0 +1,131 @@
+import { z } from 'zod';
+
+/**
+ * The rulebook's shape. Strict everywhere: an unknown key is a typo until proven otherwise.
+ * Meaning (signals, stages, thresholds) is checked after the shape, in `check-rulebook.ts`.
+ */
+
+const apiName = z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'must be a Salesforce API name');
+const positiveDays = z.number().int().min(1).max(3650);
+
+export const comparisonOps = ['eq', 'ne', 'lt', 'lte', 'gt', 'gte'] as const;
+export const stageOps = ['atLeast', 'before'] as const;
+
+const scalar = z.union([z.number(), z.boolean(), z.string()]);
+
+export const leafSchema = z
+  .strictObject({
+    signal: z.string(),
+    eq: scalar.optional(),
+    ne: scalar.optional(),
+    lt: z.number().optional(),
+    lte: z.number().optional(),
+    gt: z.number().optional(),
+    gte: z.number().optional(),
+    in: z.array(scalar).min(1).optional(),
+    atLeast: z.string().optional(),
+    before: z.string().optional(),
+  })
+  .refine(
+    (leaf) => Object.keys(leaf).filter((k) => k !== 'signal').length === 1,
+    'a condition names one signal and exactly one operator (eq, ne, lt, lte, gt, gte, in, atLeast, before)',
+  );
+
+export type LeafCondition = z.infer<typeof leafSchema>;
+export type Condition = LeafCondition | { all: Condition[] } | { any: Condition[] } | { not: Condition };
+
+export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
+  z.union([
+    z.strictObject({ all: z.array(conditionSchema).min(1) }),
+    z.strictObject({ any: z.array(conditionSchema).min(1) }),
+    z.strictObject({ not: conditionSchema }),
+    leafSchema,
+  ]),
+);
+
+export const flagSchema = z.strictObject({
+  code: z.string().regex(/^[A-Z][A-Z0-9_]{1,39}$/, 'must be UPPER_SNAKE_CASE, at most 40 characters'),
+  severity: z.enum(['info', 'warning', 'critical']),
+  weight: z.number().min(-10).max(10),
+  cap: z.number().min(0).max(100).optional(),
+  when: conditionSchema,
+  message: z.string().min(1).max(1000),
+});
+
+export const rulebookSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9._-]{1,30}$/, 'must be 1-30 letters, digits, ".", "_" or "-"'),
+  description: z.string().optional(),
+  fiscalYearStartMonth: z.number().int().min(1).max(12).default(1),
+  windows: z.strictObject({
+    effortDays: positiveDays.default(30),
+    engagementDays: positiveDays.default(45),
+    overdueGraceDays: z.number().int().min(0).max(365).default(7),
+    decisionDateToleranceDays: z.number().int().min(0).max(365).default(7),
+  }),
+  stages: z.strictObject({
+    order: z.array(z.string().min(1)).min(1),
+    won: z.array(z.string().min(1)).min(1),
+    lost: z.array(z.string().min(1)).min(1),
+  }),
+  contacts: z.strictObject({
+    decisionMakerRoles: z.array(z.string().min(1)).default(['Economic Buyer', 'Decision Maker']),
+    sponsorRoles: z.array(z.string().min(1)).default(['Executive Sponsor']),
+    sponsorCommitmentTypes: z.array(z.string().min(1)).default(['Executive sponsor named']),
+  }),
+  commitmentScore: z.strictObject({
+    weights: z.strictObject({
+      yeses: z.number().min(0),
+      balance: z.number().min(0),
+      recency: z.number().min(0),
+      reasonToAct: z.number().min(0),
+      access: z.number().min(0),
+      plan: z.number().min(0),
+    }),
+    targets: z.strictObject({
+      yeses: z.number().positive(),
+      balance: z.number().positive(),
+      recencyDays: z.number().positive(),
+      contacts: z.number().positive(),
+      planSteps: z.number().positive(),
+    }),
+  }),
+  probability: z.strictObject({
+    floor: z.number().min(0).max(100),
+    ceiling: z.number().min(0).max(100),
+    commitmentWeight: z.number().min(0).max(10),
+  }),
+  flags: z.array(flagSchema),
+  fields: z.strictObject({
+    outputs: z.strictObject({
+      score: apiName,
+      adjustedProbability: apiName,
+      flags: apiName,
+      warnings: apiName,
+      balance: apiName,
+      lastCustomerYesDate: apiName,
+      scoredAt: apiName,
+      rulesVersion: apiName,
+    }),
+    inputs: z.strictObject({
+      compellingEvent: apiName,
+      costOfDelay: apiName,
+      customerDecisionDate: apiName,
+      strategicInitiative: apiName,
+      discountPercent: apiName,
+    }),
+    commitment: z.strictObject({
+      object: apiName,
+      relationship: apiName,
+      type: apiName,
+      ownerSide: apiName,
+      status: apiName,
+      dueDate: apiName,
+      completedDate: apiName,
+      contact: apiName,
+    }),
+  }),
+});
+
+export type RulebookSource = z.infer<typeof rulebookSchema>;
+export type FlagSource = z.infer<typeof flagSchema>;
+export type FieldMap = RulebookSource['fields'];

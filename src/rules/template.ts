@@ -1,0 +1,67 @@
+import {
+  SIGNAL_NAMES,
+  WINDOW_NAMES,
+  closestName,
+  isSignalName,
+  type SignalName,
+  type WindowName,
+} from './signal-catalogue';
+
+/**
+ * Message templates: plain text with `{name}` placeholders naming a signal or a window length.
+ * Compiled once into parts, so rendering is a join, not a regex per deal.
+ */
+
+type Part = string | { signal: SignalName } | { window: WindowName };
+
+export interface CompiledTemplate {
+  /** Signals the sentence states; they go into the flag's evidence. */
+  signals: SignalName[];
+  render(signals: Readonly<Record<string, unknown>>, windows: Readonly<Record<WindowName, number>>): string;
+}
+
+export function compileTemplate(text: string, problems: string[]): CompiledTemplate {
+  const parts: Part[] = [];
+  const signals: SignalName[] = [];
+  let last = 0;
+  for (const match of text.matchAll(/\{([^{}]*)\}/g)) {
+    parts.push(text.slice(last, match.index));
+    last = (match.index ?? 0) + match[0].length;
+    const name = match[1].trim();
+    if (isSignalName(name)) {
+      parts.push({ signal: name });
+      if (!signals.includes(name)) signals.push(name);
+    } else if ((WINDOW_NAMES as readonly string[]).includes(name)) {
+      parts.push({ window: name as WindowName });
+    } else {
+      const hint = closestName(name, [...SIGNAL_NAMES, ...WINDOW_NAMES]);
+      problems.push(
+        `message names "{${name}}", which is neither a signal nor a window${hint ? ` (did you mean "{${hint}}"?)` : ''}`,
+      );
+    }
+  }
+  parts.push(text.slice(last));
+  return {
+    signals,
+    render(values, windows) {
+      let out = '';
+      for (const part of parts) {
+        if (typeof part === 'string') out += part;
+        else if ('signal' in part) out += formatValue(values[part.signal]);
+        else out += String(windows[part.window]);
+      }
+      return out.replace(/\s+/g, ' ').trim();
+    },
+  };
+}
+
+export function formatValue(value: unknown): string {
+  if (value === null || value === undefined) return 'none';
+  if (typeof value === 'boolean') return value ? 'yes' : 'no';
+  if (typeof value === 'number') {
+    if (Number.isInteger(value))
+      return Math.abs(value) >= 10000 ? value.toLocaleString('en-US') : String(value);
+    return value.toFixed(2);
+  }
+  return String(value);
+}
