@@ -8,11 +8,12 @@ import {
 } from './signal-catalogue';
 
 /**
- * Message templates: plain text with `{name}` placeholders naming a signal or a window length.
+ * Message templates: plain text with `{name}` placeholders naming a signal or a window length, and
+ * `{name|one|many}` to state a count with its noun ("1 customer yes", "3 customer yeses").
  * Compiled once into parts, so rendering is a join, not a regex per deal.
  */
 
-type Part = string | { signal: SignalName } | { window: WindowName };
+type Part = string | { signal: SignalName; one?: string; many?: string } | { window: WindowName };
 
 export interface CompiledTemplate {
   /** Signals the sentence states; they go into the flag's evidence. */
@@ -27,9 +28,16 @@ export function compileTemplate(text: string, problems: string[]): CompiledTempl
   for (const match of text.matchAll(/\{([^{}]*)\}/g)) {
     parts.push(text.slice(last, match.index));
     last = (match.index ?? 0) + match[0].length;
-    const name = match[1].trim();
-    if (isSignalName(name)) {
-      parts.push({ signal: name });
+    const [rawName, one, many, ...extra] = match[1].split('|');
+    const name = rawName.trim();
+    if (one !== undefined && (many === undefined || extra.length > 0)) {
+      problems.push(`"{${match[1]}}" needs exactly two nouns: {${name}|one|many}`);
+    } else if (isSignalName(name)) {
+      parts.push(
+        one === undefined
+          ? { signal: name }
+          : { signal: name, one: one.trim(), many: (many as string).trim() },
+      );
       if (!signals.includes(name)) signals.push(name);
     } else if ((WINDOW_NAMES as readonly string[]).includes(name)) {
       parts.push({ window: name as WindowName });
@@ -47,8 +55,11 @@ export function compileTemplate(text: string, problems: string[]): CompiledTempl
       let out = '';
       for (const part of parts) {
         if (typeof part === 'string') out += part;
-        else if ('signal' in part) out += formatValue(values[part.signal]);
-        else out += String(windows[part.window]);
+        else if ('signal' in part) {
+          const value = values[part.signal];
+          out += formatValue(value);
+          if (part.one !== undefined) out += ` ${value === 1 ? part.one : part.many}`;
+        } else out += String(windows[part.window]);
       }
       return out.replace(/\s+/g, ' ').trim();
     },

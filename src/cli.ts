@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { addScoringCommands } from './cli/scoring-commands';
+import { reportFailure } from './cli/io';
+
+/** The `commitment-scorer` command: parses arguments and hands over to the modules. */
+export function buildProgram(): Command {
+  const program = new Command('commitment-scorer')
+    .description('Scores Salesforce opportunities for customer commitment')
+    .showHelpAfterError()
+    .exitOverride();
+  const run = async (action: () => Promise<void> | void) => {
+    try {
+      await action();
+    } catch (err) {
+      reportFailure(err);
+    }
+  };
+  addScoringCommands(program, run);
+  return program;
+}
+
+async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (err) {
+    // commander's own exits (help, version, usage errors) arrive here because of exitOverride().
+    process.exitCode = (err as { exitCode?: number }).exitCode === 0 ? 0 : 1;
+  }
+}
+
+if (require.main === module) void main(process.argv);

@@ -1,0 +1,38 @@
+import type { Command } from 'commander';
+import { DEFAULT_RULEBOOK_FILE, loadRulebookFile } from '../rules/load-rulebook';
+import { parseAsOf, scoreSnapshot } from '../scoring';
+import { printJson, readJsonFile } from './io';
+
+export function addScoringCommands(
+  program: Command,
+  run: (action: () => Promise<void> | void) => Promise<void>,
+): void {
+  program
+    .command('score')
+    .description('Score one deal snapshot and print the score result as JSON (writes nothing)')
+    .requiredOption(
+      '--file <path>',
+      'the deal snapshot (JSON, as CONTRACT.md describes); - reads standard input',
+    )
+    .option('--as-of <iso>', 'score as of this moment (default: now)')
+    .option('--rules <path>', 'the rulebook (default: RULES_FILE, else the shipped default)')
+    .action((opts: { file: string; asOf?: string; rules?: string }) =>
+      run(() => {
+        const rulebook = loadRulebookFile(opts.rules ?? process.env.RULES_FILE ?? DEFAULT_RULEBOOK_FILE);
+        const asOf = opts.asOf === undefined ? Date.now() : parseAsOf(opts.asOf);
+        printJson(scoreSnapshot(readJsonFile(opts.file), rulebook, asOf));
+      }),
+    );
+
+  const rules = program.command('rules').description('Check and compare rulebooks');
+  rules
+    .command('check')
+    .description('Validate a rulebook; every problem names its rule and line')
+    .argument('<file>', 'the rulebook (YAML)')
+    .action((file: string) =>
+      run(() => {
+        const rulebook = loadRulebookFile(file);
+        process.stdout.write(`${file}: valid, version ${rulebook.version}, ${rulebook.flags.length} flags\n`);
+      }),
+    );
+}
