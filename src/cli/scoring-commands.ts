@@ -18,7 +18,7 @@ export function addScoringCommands(
     .option('--rules <path>', 'the rulebook (default: RULES_FILE, else the shipped default)')
     .action((opts: { file: string; asOf?: string; rules?: string }) =>
       run(() => {
-        const rulebook = loadRulebookFile(opts.rules ?? process.env.RULES_FILE ?? DEFAULT_RULEBOOK_FILE);
+        const rulebook = loadRulebookFile(opts.rules ?? (process.env.RULES_FILE || DEFAULT_RULEBOOK_FILE));
         const asOf = opts.asOf === undefined ? Date.now() : parseAsOf(opts.asOf);
         printJson(scoreSnapshot(readJsonFile(opts.file), rulebook, asOf));
       }),
@@ -32,7 +32,9 @@ export function addScoringCommands(
     .action((file: string) =>
       run(() => {
         const rulebook = loadRulebookFile(file);
-        process.stdout.write(`${file}: valid, version ${rulebook.version}, ${rulebook.flags.length} flags\n`);
+        process.stdout.write(
+          `${file}: valid, version ${rulebook.version}, ${rulebook.flags.length} flag${rulebook.flags.length === 1 ? '' : 's'}\n`,
+        );
       }),
     );
 }

@@ -78,18 +78,25 @@ export function loadRulebookFile(file: string = DEFAULT_RULEBOOK_FILE): Rulebook
 /** Parses, validates and compiles a rulebook; throws RULEBOOK_INVALID listing every problem with its line. */
 export function parseRulebook(text: string, sourceName = 'rulebook'): Rulebook {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const doc = parseDocument(text, { lineCounter });
   const problems: RulebookProblem[] = doc.errors.map((e) => ({
     line: e.linePos?.[0]?.line,
     rule: undefined,
     path: '',
-    message: e.message.split('\n')[0],
+    message: e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, ''),
   }));
   if (problems.length === 0) {
     const result = rulebookSchema.safeParse(doc.toJS());
     if (!result.success) {
       for (const issue of result.error.issues) {
-        problems.push(problemAt(doc, lineCounter, issue.path as (string | number)[], issue.message));
+        const at = issue.path as (string | number)[];
+        if (issue.code === 'unrecognized_keys') {
+          // Point at each stray key's own line rather than at the map that holds it.
+          for (const key of issue.keys)
+            problems.push(problemAt(doc, lineCounter, [...at, key], `unknown key "${key}"`));
+        } else {
+          problems.push(problemAt(doc, lineCounter, at, issue.message));
+        }
       }
     } else {
       const compiled = compileRulebook(result.data, (p, m) =>

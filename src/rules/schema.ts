@@ -8,6 +8,37 @@ import { z } from 'zod';
 const apiName = z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'must be a Salesforce API name');
 const positiveDays = z.number().int().min(1).max(3650);
 
+/** DOMAIN.md's default names; an org with other names says so in its rulebook's `fields`. */
+const DEFAULT_FIELDS = {
+  outputs: {
+    score: 'Commitment_Score__c',
+    adjustedProbability: 'Commitment_Adjusted_Probability__c',
+    flags: 'Commitment_Flags__c',
+    warnings: 'Commitment_Warnings__c',
+    balance: 'Commitment_Balance__c',
+    lastCustomerYesDate: 'Last_Customer_Yes_Date__c',
+    scoredAt: 'Commitment_Scored_At__c',
+    rulesVersion: 'Commitment_Rules_Version__c',
+  },
+  inputs: {
+    compellingEvent: 'Compelling_Event__c',
+    costOfDelay: 'Cost_Of_Delay__c',
+    customerDecisionDate: 'Customer_Decision_Date__c',
+    strategicInitiative: 'Strategic_Initiative__c',
+    discountPercent: 'Discount_Percent__c',
+  },
+  commitment: {
+    object: 'Buying_Commitment__c',
+    relationship: 'Buying_Commitments__r',
+    type: 'Type__c',
+    ownerSide: 'Owner_Side__c',
+    status: 'Status__c',
+    dueDate: 'Due_Date__c',
+    completedDate: 'Completed_Date__c',
+    contact: 'Contact__c',
+  },
+};
+
 export const comparisonOps = ['eq', 'ne', 'lt', 'lte', 'gt', 'gte'] as const;
 export const stageOps = ['atLeast', 'before'] as const;
 
@@ -56,22 +87,26 @@ export const rulebookSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9._-]{1,30}$/, 'must be 1-30 letters, digits, ".", "_" or "-"'),
   description: z.string().optional(),
   fiscalYearStartMonth: z.number().int().min(1).max(12).default(1),
-  windows: z.strictObject({
-    effortDays: positiveDays.default(30),
-    engagementDays: positiveDays.default(45),
-    overdueGraceDays: z.number().int().min(0).max(365).default(7),
-    decisionDateToleranceDays: z.number().int().min(0).max(365).default(7),
-  }),
+  windows: z
+    .strictObject({
+      effortDays: positiveDays.default(30),
+      engagementDays: positiveDays.default(45),
+      overdueGraceDays: z.number().int().min(0).max(365).default(7),
+      decisionDateToleranceDays: z.number().int().min(0).max(365).default(7),
+    })
+    .prefault({}),
   stages: z.strictObject({
     order: z.array(z.string().min(1)).min(1),
     won: z.array(z.string().min(1)).min(1),
     lost: z.array(z.string().min(1)).min(1),
   }),
-  contacts: z.strictObject({
-    decisionMakerRoles: z.array(z.string().min(1)).default(['Economic Buyer', 'Decision Maker']),
-    sponsorRoles: z.array(z.string().min(1)).default(['Executive Sponsor']),
-    sponsorCommitmentTypes: z.array(z.string().min(1)).default(['Executive sponsor named']),
-  }),
+  contacts: z
+    .strictObject({
+      decisionMakerRoles: z.array(z.string().min(1)).default(['Economic Buyer', 'Decision Maker']),
+      sponsorRoles: z.array(z.string().min(1)).default(['Executive Sponsor']),
+      sponsorCommitmentTypes: z.array(z.string().min(1)).default(['Executive sponsor named']),
+    })
+    .prefault({}),
   commitmentScore: z.strictObject({
     weights: z.strictObject({
       yeses: z.number().min(0),
@@ -95,35 +130,37 @@ export const rulebookSchema = z.strictObject({
     commitmentWeight: z.number().min(0).max(10),
   }),
   flags: z.array(flagSchema),
-  fields: z.strictObject({
-    outputs: z.strictObject({
-      score: apiName,
-      adjustedProbability: apiName,
-      flags: apiName,
-      warnings: apiName,
-      balance: apiName,
-      lastCustomerYesDate: apiName,
-      scoredAt: apiName,
-      rulesVersion: apiName,
-    }),
-    inputs: z.strictObject({
-      compellingEvent: apiName,
-      costOfDelay: apiName,
-      customerDecisionDate: apiName,
-      strategicInitiative: apiName,
-      discountPercent: apiName,
-    }),
-    commitment: z.strictObject({
-      object: apiName,
-      relationship: apiName,
-      type: apiName,
-      ownerSide: apiName,
-      status: apiName,
-      dueDate: apiName,
-      completedDate: apiName,
-      contact: apiName,
-    }),
-  }),
+  fields: z
+    .strictObject({
+      outputs: z.strictObject({
+        score: apiName,
+        adjustedProbability: apiName,
+        flags: apiName,
+        warnings: apiName,
+        balance: apiName,
+        lastCustomerYesDate: apiName,
+        scoredAt: apiName,
+        rulesVersion: apiName,
+      }),
+      inputs: z.strictObject({
+        compellingEvent: apiName,
+        costOfDelay: apiName,
+        customerDecisionDate: apiName,
+        strategicInitiative: apiName,
+        discountPercent: apiName,
+      }),
+      commitment: z.strictObject({
+        object: apiName,
+        relationship: apiName,
+        type: apiName,
+        ownerSide: apiName,
+        status: apiName,
+        dueDate: apiName,
+        completedDate: apiName,
+        contact: apiName,
+      }),
+    })
+    .default(DEFAULT_FIELDS),
 });
 
 export type RulebookSource = z.infer<typeof rulebookSchema>;

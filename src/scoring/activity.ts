@@ -33,7 +33,8 @@ const visible = (at: number | null, asOf: number): at is number => at !== null &
 export function sortActivity(deal: Deal, asOf: number): Activity {
   const yeses: Happening<YesKind>[] = [];
   const actions: Happening<ActionKind>[] = [];
-  const emailsRecorded = deal.emails.length > 0;
+  // Only emails that exist as of asOf may decide this, or a later email would rewrite the past.
+  const emailsRecorded = deal.emails.some((e) => visible(e.MessageDate ?? e.CreatedDate, asOf));
 
   for (const task of deal.tasks) {
     if (task.CreatedDate !== null && task.CreatedDate > asOf) continue;
