@@ -1,8 +1,46 @@
+const path = require('path');
+
+// Two projects: the service's node tests, and the Lightning Web Component tests under manifests/.
+// The LWC project mirrors @salesforce/sfdx-lwc-jest's own config (its transformer, preset setup and
+// lightning/* stubs), but maps c/* and lightning/* itself: sfdx-lwc-jest's resolver finds
+// sfdx-project.json from the working directory, and `npx jest` runs from the repository root.
+const lwcPreset = require('@lwc/jest-preset');
+const lightningStubs = path.join(
+  path.dirname(require.resolve('@salesforce/sfdx-lwc-jest/package.json')),
+  'src',
+  'lightning-stubs',
+);
+
 /** @type {import('jest').Config} */
 module.exports = {
-  testEnvironment: 'node',
-  roots: ['<rootDir>/test'],
-  testMatch: ['**/*.test.ts'],
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }] },
+  // Global options (testTimeout is not a per-project option).
   testTimeout: 30000,
+  projects: [
+    {
+      displayName: 'node',
+      testEnvironment: 'node',
+      roots: ['<rootDir>/test'],
+      testMatch: ['**/*.test.ts'],
+      transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }] },
+    },
+    {
+      displayName: 'lwc',
+      testEnvironment: lwcPreset.testEnvironment,
+      roots: ['<rootDir>/manifests/force-app'],
+      testMatch: ['**/lwc/**/__tests__/**/*.test.js'],
+      moduleFileExtensions: lwcPreset.moduleFileExtensions,
+      resolver: lwcPreset.resolver,
+      transform: { '^.+\\.(js|ts|html|css)$': require.resolve('@lwc/jest-transformer') },
+      setupFilesAfterEnv: lwcPreset.setupFilesAfterEnv,
+      snapshotSerializers: lwcPreset.snapshotSerializers,
+      moduleNameMapper: {
+        '^lightning/(\\w+)$': `${lightningStubs}/$1/$1.js`,
+        '^c/(\\w+)$': '<rootDir>/manifests/force-app/main/default/lwc/$1/$1.js',
+        '^c/(\\w+)/(\\w+)$': '<rootDir>/manifests/force-app/main/default/lwc/$1/$2.js',
+      },
+      transformIgnorePatterns: [
+        '/node_modules/(?!(.*@lwc/state)|(.*@salesforce/sfdx-lwc-jest/src/lightning-stubs)/)',
+      ],
+    },
+  ],
 };
