@@ -333,6 +333,23 @@ describe('fields the service reads and writes', () => {
     expect(tag(object, 'enableHistory')).toBe('true');
   });
 
+  it('the report type and list views show only fields that exist', () => {
+    const files = [
+      join(DEFAULT, 'reportTypes', 'Commitment_Forecast.reportType-meta.xml'),
+      ...['One_Sided_Effort', 'No_Reason_To_Act'].map((v) =>
+        join(DEFAULT, 'objects', 'Opportunity', 'listViews', `${v}.listView-meta.xml`),
+      ),
+    ];
+    for (const file of files) {
+      const xml = readFileSync(file, 'utf8');
+      const custom = [...tags(xml, 'field'), ...tags(xml, 'columns')].filter((n) => n.endsWith('__c'));
+      expect(custom.length).toBeGreaterThan(0);
+      for (const name of custom) field('Opportunity', name);
+    }
+    const reportType = readFileSync(files[0] as string, 'utf8');
+    expect(tags(reportType, 'field')).toContain('Commitment_Adjusted_Amount__c');
+  });
+
   it('the component reads only fields that exist', () => {
     const js = readFileSync(join(DEFAULT, 'lwc', 'commitmentWarnings', 'commitmentWarnings.js'), 'utf8');
     const used = [...js.matchAll(/@salesforce\/schema\/Opportunity\.(\w+)/g)].map((m) => m[1] as string);
