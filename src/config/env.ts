@@ -28,7 +28,7 @@ export const envSchema = z
     CDC_CHANNEL: z
       .string()
       .regex(/^\/data\/[A-Za-z0-9_]+$/, 'must be a change-event channel such as /data/OpportunityChangeEvent')
-      .default('/data/OpportunityChangeEvent'),
+      .default('/data/Commitment_Scorer__chn'), // the custom channel manifests/ ships: Opportunity plus the related objects
     SCORER_CLIENT_ID: z
       .string()
       .regex(/^[A-Za-z0-9_-]{1,40}$/, 'must be 1-40 letters, digits, _ or -')

@@ -30,6 +30,7 @@ const DEFAULT_FIELDS = {
   commitment: {
     object: 'Buying_Commitment__c',
     relationship: 'Buying_Commitments__r',
+    opportunity: 'Opportunity__c',
     type: 'Type__c',
     ownerSide: 'Owner_Side__c',
     status: 'Status__c',
@@ -152,6 +153,7 @@ export const rulebookSchema = z.strictObject({
       commitment: z.strictObject({
         object: apiName,
         relationship: apiName,
+        opportunity: apiName,
         type: apiName,
         ownerSide: apiName,
         status: apiName,

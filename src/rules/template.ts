@@ -49,6 +49,14 @@ export function compileTemplate(text: string, problems: string[]): CompiledTempl
     }
   }
   parts.push(text.slice(last));
+  // Fold white space once here, not on every render: YAML block text brings line breaks along.
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i];
+    if (typeof part === 'string') parts[i] = part.replace(/\s+/g, ' ');
+  }
+  if (typeof parts[0] === 'string') parts[0] = parts[0].trimStart();
+  const end = parts.length - 1;
+  if (typeof parts[end] === 'string') parts[end] = (parts[end] as string).trimEnd();
   return {
     signals,
     render(values, windows) {
@@ -61,7 +69,7 @@ export function compileTemplate(text: string, problems: string[]): CompiledTempl
           if (part.one !== undefined) out += ` ${value === 1 ? part.one : part.many}`;
         } else out += String(windows[part.window]);
       }
-      return out.replace(/\s+/g, ' ').trim();
+      return out;
     },
   };
 }
@@ -71,7 +79,7 @@ export function formatValue(value: unknown): string {
   if (typeof value === 'boolean') return value ? 'yes' : 'no';
   if (typeof value === 'number') {
     if (Number.isInteger(value))
-      return Math.abs(value) >= 10000 ? value.toLocaleString('en-US') : String(value);
+      return Math.abs(value) >= 10000 ? String(value).replace(/\B(?=(\d{3})+(?!\d))/g, ',') : String(value);
     return value.toFixed(2);
   }
   return String(value);

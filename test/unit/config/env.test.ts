@@ -5,7 +5,7 @@ describe('the environment', () => {
     expect(parseEnv({})).toMatchObject({
       SF_LOGIN_URL: 'https://login.salesforce.com',
       SF_API_VERSION: '62.0',
-      CDC_CHANNEL: '/data/OpportunityChangeEvent',
+      CDC_CHANNEL: '/data/Commitment_Scorer__chn',
       SCORER_CLIENT_ID: 'commitment-scorer',
       PORT: 3000,
       STATE_DIR: './.state',

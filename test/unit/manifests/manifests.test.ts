@@ -93,8 +93,10 @@ const INPUT_FIELDS = Object.values(rulebook.fields.inputs);
 const {
   object: COMMITMENT_OBJECT,
   relationship: COMMITMENT_RELATIONSHIP,
+  opportunity: COMMITMENT_PARENT,
   ...commitmentFieldMap
 } = rulebook.fields.commitment;
+// The master-detail field is checked on its own: it may not appear in permission sets.
 const COMMITMENT_FIELDS = Object.values(commitmentFieldMap);
 
 describe('manifests/ as an SFDX project', () => {
@@ -136,7 +138,7 @@ describe('manifests/ as an SFDX project', () => {
       ...[...OUTPUT_FIELDS, 'Commitment_Adjusted_Amount__c', ...INPUT_FIELDS].map(
         (f) => `CustomField:Opportunity.${f}`,
       ),
-      ...[...COMMITMENT_FIELDS, 'Opportunity__c'].map((f) => `CustomField:${COMMITMENT_OBJECT}.${f}`),
+      ...[...COMMITMENT_FIELDS, COMMITMENT_PARENT].map((f) => `CustomField:${COMMITMENT_OBJECT}.${f}`),
       'ListView:Opportunity.One_Sided_Effort',
       'ListView:Opportunity.No_Reason_To_Act',
       'ListView:Buying_Commitment__c.All',
@@ -302,6 +304,7 @@ describe('fields the service reads and writes', () => {
       (f) => f.object === COMMITMENT_OBJECT && f.type === 'MasterDetail',
     );
     expect(md).toHaveLength(1);
+    expect(md[0]!.name).toBe(COMMITMENT_PARENT);
     expect(tag(md[0]!.xml, 'referenceTo')).toBe('Opportunity');
     expect(`${tag(md[0]!.xml, 'relationshipName')}__r`).toBe(COMMITMENT_RELATIONSHIP);
     const object = readFileSync(
