@@ -1,0 +1,351 @@
+/**
+ * One deal's records from a profile: the opportunity, its contact roles, tasks, events, emails,
+ * stage history and buying commitments, dated relative to a reference moment.
+ */
+import { DAY_MS } from './clock';
+import type { Rng } from './prng';
+import { STAGES } from './schema';
+import type { SObjectRecord } from './store';
+
+export interface DealProfile {
+  stageIdx: number;
+  amount: number;
+  closeDate: string;
+  createdDaysAgo: number;
+  sellerActions30: number;
+  yeses30: number;
+  /** null = the customer never said yes */
+  lastYesDaysAgo: number | null;
+  engagedContacts: number;
+  roles: string[];
+  compelling: boolean;
+  costOfDelay: boolean;
+  decisionDate: boolean;
+  strategic: boolean;
+  pushes: number;
+  stageAdvancedDaysAgo: number;
+  prevStageDaysAgo: number;
+  customerSteps: number;
+  overdueSteps: number;
+  discount: number;
+}
+
+export interface DealContext {
+  rng: Rng;
+  now: number;
+  newId: (obj: string) => string;
+  emit: (obj: string, rec: SObjectRecord) => void;
+  ownerId: string;
+  accountId: string;
+  accountName: string;
+  contacts: { id: string; email: string }[];
+  name: string;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+const day = (ms: number): string => iso(ms).slice(0, 10);
+
+function sys(ctx: DealContext, created: number, by = ctx.ownerId) {
+  const c = iso(Math.min(created, ctx.now));
+  return {
+    CreatedDate: c,
+    CreatedById: by,
+    LastModifiedDate: c,
+    LastModifiedById: by,
+    SystemModstamp: c,
+    IsDeleted: false,
+  };
+}
+
+export function buildDeal(p: DealProfile, ctx: DealContext): string {
+  const { rng, now } = ctx;
+  const id = ctx.newId('Opportunity');
+  const stage = STAGES[p.stageIdx];
+  const created = now - p.createdDaysAgo * DAY_MS;
+  ctx.emit('Opportunity', {
+    Id: id,
+    ...sys(ctx, created),
+    LastModifiedDate: iso(now - Math.min(p.stageAdvancedDaysAgo, 3) * DAY_MS),
+    Name: ctx.name,
+    AccountId: ctx.accountId,
+    OwnerId: ctx.ownerId,
+    StageName: stage.name,
+    Probability: stage.probability,
+    ForecastCategoryName: stage.forecast,
+    Amount: p.amount,
+    CloseDate: p.closeDate,
+    Type: rng.pick(['New Customer', 'Existing Customer - Upgrade']),
+    IsClosed: p.stageIdx >= 8,
+    IsWon: p.stageIdx === 8,
+    NextStep: rng.chance(0.5) ? 'Follow up on proposal' : null,
+    Compelling_Event__c: p.compelling ? rng.pick(COMPELLING) : null,
+    Cost_Of_Delay__c: p.costOfDelay ? rng.int(2, 60) * 1000 : null,
+    Customer_Decision_Date__c: p.decisionDate ? p.closeDate : null,
+    Strategic_Initiative__c: p.strategic ? rng.pick(INITIATIVES) : null,
+    Discount_Percent__c: p.discount > 0 ? p.discount : null,
+  });
+  const engaged = ctx.contacts.slice(0, Math.max(1, p.engagedContacts));
+  roles(p, ctx, id, engaged);
+  history(p, ctx, id, created);
+  sellerActivity(p, ctx, id, engaged);
+  customerYeses(p, ctx, id, engaged);
+  steps(p, ctx, id, engaged);
+  return id;
+}
+
+const COMPELLING = [
+  'Current contract with the incumbent ends at quarter end',
+  'Regulatory audit in March requires the new process',
+  'New plant opens in spring and needs the system live',
+  'Board mandate to cut support costs this fiscal year',
+];
+const INITIATIVES = [
+  'Customer experience 2027',
+  'Cost leadership programme',
+  'Digital operations',
+  'Growth in EMEA',
+];
+
+function roles(p: DealProfile, ctx: DealContext, oppId: string, engaged: DealContext['contacts']): void {
+  p.roles.forEach((role, i) => {
+    // Decision makers sit on engaged contacts so "engaged decision maker" holds on healthy deals.
+    const c = engaged[i % engaged.length];
+    ctx.emit('OpportunityContactRole', {
+      Id: ctx.newId('OpportunityContactRole'),
+      ...sys(ctx, ctx.now - p.createdDaysAgo * DAY_MS + i * DAY_MS),
+      OpportunityId: oppId,
+      ContactId: c.id,
+      Role: role,
+      IsPrimary: i === 0,
+    });
+  });
+}
+
+function history(p: DealProfile, ctx: DealContext, oppId: string, created: number): void {
+  const { now, rng } = ctx;
+  const closed = p.stageIdx >= 8;
+  const lastOpen = closed ? rng.int(5, 7) : p.stageIdx;
+  const path: { idx: number; at: number }[] = [{ idx: 0, at: created }];
+  const prevAt = now - p.prevStageDaysAgo * DAY_MS;
+  const lastAt = now - p.stageAdvancedDaysAgo * DAY_MS;
+  for (let s = 1; s <= lastOpen; s++) {
+    const frac = s / Math.max(1, lastOpen);
+    path.push({
+      idx: s,
+      at: s === lastOpen - (closed ? 0 : 1) ? prevAt : created + frac * (prevAt - created),
+    });
+  }
+  if (!closed && p.stageIdx > 0) path[path.length - 1] = { idx: p.stageIdx, at: lastAt };
+  if (closed) path.push({ idx: p.stageIdx, at: lastAt });
+  // Close-date pushes sit between creation and now, each moving the date out by 2-6 weeks.
+  let close = Date.parse(`${p.closeDate}T00:00:00Z`) - p.pushes * 30 * DAY_MS;
+  const pushAt = Array.from(
+    { length: p.pushes },
+    (_, i) => created + ((i + 1) / (p.pushes + 1)) * (now - created),
+  );
+  const rows: { at: number; idx: number; close: number; prevClose: number | null }[] = path.map((s) => ({
+    at: s.at,
+    idx: s.idx,
+    close,
+    prevClose: null,
+  }));
+  for (const at of pushAt) {
+    const prev = close;
+    close += 30 * DAY_MS;
+    const idx = [...path].reverse().find((s) => s.at <= at)?.idx ?? 0;
+    rows.push({ at, idx, close, prevClose: prev });
+  }
+  rows.sort((a, b) => a.at - b.at);
+  let curClose = rows[0].close;
+  for (const r of rows) {
+    if (r.prevClose === null) r.close = curClose;
+    else curClose = r.close;
+    const st = STAGES[r.idx];
+    ctx.emit('OpportunityHistory', {
+      Id: ctx.newId('OpportunityHistory'),
+      ...sys(ctx, r.at),
+      OpportunityId: oppId,
+      StageName: st.name,
+      Amount: p.amount,
+      PrevAmount: p.amount,
+      CloseDate: day(r.close),
+      PrevCloseDate: r.prevClose === null ? null : day(r.prevClose),
+      Probability: st.probability,
+      ForecastCategory: st.forecast,
+    });
+    if (r.prevClose !== null) fieldHistory(ctx, oppId, r.at, 'CloseDate', day(r.prevClose), day(r.close));
+  }
+}
+
+function fieldHistory(
+  ctx: DealContext,
+  oppId: string,
+  at: number,
+  field: string,
+  oldV: string,
+  newV: string,
+): void {
+  ctx.emit('OpportunityFieldHistory', {
+    Id: ctx.newId('OpportunityFieldHistory'),
+    ...sys(ctx, at),
+    OpportunityId: oppId,
+    Field: field,
+    OldValue: oldV,
+    NewValue: newV,
+    DataType: 'Date',
+  });
+}
+
+function task(
+  ctx: DealContext,
+  oppId: string,
+  at: number,
+  whoId: string,
+  kind: 'out' | 'in' | 'email' | 'todo',
+) {
+  const subtype = kind === 'email' ? 'Email' : kind === 'todo' ? 'Task' : 'Call';
+  const subject = {
+    out: 'Call: follow-up',
+    in: 'Inbound call from customer',
+    email: 'Email: proposal follow-up',
+    todo: 'Prepare quote',
+  }[kind];
+  ctx.emit('Task', {
+    Id: ctx.newId('Task'),
+    ...sys(ctx, at),
+    WhatId: oppId,
+    WhoId: whoId,
+    OwnerId: ctx.ownerId,
+    Subject: subject,
+    Status: 'Completed',
+    IsClosed: true,
+    ActivityDate: day(at),
+    CompletedDateTime: iso(at),
+    TaskSubtype: subtype,
+    Type: kind === 'email' ? 'Email' : kind === 'todo' ? 'Other' : 'Call',
+    CallType: kind === 'out' ? 'Outbound' : kind === 'in' ? 'Inbound' : null,
+    CallDurationInSeconds: kind === 'out' || kind === 'in' ? 300 + (at % 900) : null,
+  });
+}
+
+function email(ctx: DealContext, oppId: string, at: number, c: { email: string }, incoming: boolean): void {
+  const seller = 'rep@sandbox-seller.example';
+  ctx.emit('EmailMessage', {
+    Id: ctx.newId('EmailMessage'),
+    ...sys(ctx, at),
+    RelatedToId: oppId,
+    Incoming: incoming,
+    MessageDate: iso(at),
+    FromAddress: incoming ? c.email : seller,
+    ToAddress: incoming ? seller : c.email,
+    Subject: incoming ? 'Re: next steps' : 'Next steps and proposal',
+    Status: incoming ? '0' : '3',
+  });
+}
+
+function sellerActivity(
+  p: DealProfile,
+  ctx: DealContext,
+  oppId: string,
+  engaged: DealContext['contacts'],
+): void {
+  const { rng, now } = ctx;
+  const older = rng.int(1, 4);
+  for (let i = 0; i < p.sellerActions30 + older; i++) {
+    const daysAgo = i < p.sellerActions30 ? rng.int(0, 29) + rng.next() * 0.9 : rng.int(31, 90);
+    const at = now - daysAgo * DAY_MS;
+    const c = engaged[i % engaged.length];
+    const kind = rng.pick(['out', 'email', 'email', 'todo'] as const);
+    task(ctx, oppId, at, c.id, kind);
+    if (kind === 'email') email(ctx, oppId, at, c, false);
+  }
+}
+
+function customerYeses(
+  p: DealProfile,
+  ctx: DealContext,
+  oppId: string,
+  engaged: DealContext['contacts'],
+): void {
+  if (p.lastYesDaysAgo === null) return;
+  const { rng, now } = ctx;
+  const dates = [p.lastYesDaysAgo];
+  for (let i = 1; i < p.yeses30; i++) dates.push(rng.int(Math.ceil(p.lastYesDaysAgo), 29) + 0.5);
+  for (let i = 0; i < 2; i++) dates.push(Math.max(p.lastYesDaysAgo, 30) + rng.int(1, 60));
+  dates.forEach((daysAgo, i) => {
+    const at = now - daysAgo * DAY_MS;
+    const c = engaged[i % engaged.length];
+    const kind = i % 3;
+    if (kind === 0) meeting(ctx, oppId, at, c.id);
+    else if (kind === 1) email(ctx, oppId, at, c, true);
+    else task(ctx, oppId, at, c.id, 'in');
+  });
+  // Every engaged contact takes part at least once inside the engagement window.
+  engaged.slice(1).forEach((c, i) => {
+    const at = now - Math.max(p.lastYesDaysAgo ?? 0, Math.min(40, 5 + i * 7)) * DAY_MS;
+    if (p.lastYesDaysAgo !== null && p.lastYesDaysAgo <= 44) meeting(ctx, oppId, at, c.id);
+  });
+}
+
+function meeting(ctx: DealContext, oppId: string, at: number, whoId: string): void {
+  ctx.emit('Event', {
+    Id: ctx.newId('Event'),
+    ...sys(ctx, at - 3 * DAY_MS),
+    WhatId: oppId,
+    WhoId: whoId,
+    OwnerId: ctx.ownerId,
+    Subject: 'Meeting with customer',
+    StartDateTime: iso(at),
+    EndDateTime: iso(at + 3_600_000),
+    DurationInMinutes: 60,
+    IsAllDayEvent: false,
+    EventSubtype: 'Event',
+  });
+}
+
+function steps(p: DealProfile, ctx: DealContext, oppId: string, engaged: DealContext['contacts']): void {
+  const { rng, now } = ctx;
+  const add = (
+    side: string,
+    status: string,
+    due: number,
+    done: number | null,
+    type: string,
+    contactId: string | null,
+  ) =>
+    ctx.emit('Buying_Commitment__c', {
+      Id: ctx.newId('Buying_Commitment__c'),
+      ...sys(ctx, due - 20 * DAY_MS),
+      Name: type,
+      Opportunity__c: oppId,
+      Contact__c: contactId,
+      Type__c: type,
+      Owner_Side__c: side,
+      Status__c: status,
+      Due_Date__c: day(due),
+      Completed_Date__c: done === null ? null : day(done),
+    });
+  for (let i = 0; i < p.customerSteps; i++) {
+    const c = engaged[i % engaged.length];
+    const type = rng.pick([
+      'Information shared',
+      'Access to decision maker',
+      'Trial/POC agreed',
+      'Mutual plan agreed',
+      'Budget confirmed',
+    ]);
+    if (i < p.overdueSteps) add('Customer', 'Requested', now - rng.int(9, 30) * DAY_MS, null, type, c.id);
+    else if (p.lastYesDaysAgo !== null && i % 2 === 0) {
+      const doneAt = now - (Math.max(p.lastYesDaysAgo, 31) + rng.int(1, 20)) * DAY_MS;
+      add('Customer', 'Done', doneAt + DAY_MS, doneAt, type, c.id);
+    } else add('Customer', 'Requested', now + rng.int(5, 30) * DAY_MS, null, type, c.id);
+  }
+  add(
+    'Seller',
+    'Done',
+    now - rng.int(31, 60) * DAY_MS,
+    now - rng.int(31, 60) * DAY_MS,
+    'Proposal sent',
+    null,
+  );
+}

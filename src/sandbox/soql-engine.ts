@@ -1,0 +1,260 @@
+/**
+ * SOQL over the in-memory store: parsing is soql-parser-js's job, this file only evaluates.
+ * Supports field lists, parent fields (Owner.Name), child subqueries, WHERE (see soql-where),
+ * semi-joins, ORDER BY, LIMIT, OFFSET and COUNT().
+ */
+import { parseQuery, type Condition, type Query, type FieldSubquery } from '@jetstreamapp/soql-parser-js';
+import { compileWhere, tokenize, type Getter } from './soql-where';
+import { findChildRel, findField, findObject, findParentRel, type ObjectDef } from './schema';
+import type { RecordStore, SObjectRecord } from './store';
+import { SfError, invalidField, malformed } from './sf-errors';
+
+export interface QueryContext {
+  store: RecordStore;
+  now: number;
+  apiVersion: string;
+}
+
+export interface QueryResult {
+  totalSize: number;
+  done: boolean;
+  records: Record<string, unknown>[];
+}
+
+export function parseSoql(soql: string): Query {
+  try {
+    return parseQuery(soql, { allowApexBindVariables: false }) as Query;
+  } catch (e) {
+    throw malformed(`${soql}\n^\nERROR: ${(e as Error).message.split('\n')[0]}`);
+  }
+}
+
+export function runQuery(soql: string, ctx: QueryContext): QueryResult {
+  return execute(parseSoql(soql), ctx);
+}
+
+function objectOf(name: string | undefined): ObjectDef {
+  const obj = name ? findObject(name) : undefined;
+  if (!obj) throw new SfError(400, 'INVALID_TYPE', `sObject type '${name}' is not supported.`);
+  return obj;
+}
+
+/** Resolves a possibly dotted path (Owner.Name) on a record, following parent lookups. */
+function resolvePath(obj: ObjectDef, rec: SObjectRecord, path: string, store: RecordStore): unknown {
+  const parts = path.split('.');
+  if (parts.length > 1 && parts[0].toLowerCase() === obj.name.toLowerCase()) parts.shift();
+  let cur: SObjectRecord | undefined = rec;
+  let curObj = obj;
+  for (let i = 0; i < parts.length - 1; i++) {
+    const rel = findParentRel(curObj.name, parts[i]);
+    if (!rel?.referenceTo) throw invalidField(path, obj.name);
+    const id: unknown = cur?.[rel.name];
+    curObj = objectOf(rel.referenceTo);
+    cur = typeof id === 'string' ? store.get(curObj.name, id) : undefined;
+    if (!cur) return null;
+  }
+  const fd = findField(curObj.name, parts[parts.length - 1]);
+  if (!fd) throw invalidField(parts[parts.length - 1], curObj.name);
+  return cur[fd.name] ?? null;
+}
+
+/** Uses the id and parent-id indexes when the WHERE is a pure AND chain with an equality on one. */
+function candidates(obj: ObjectDef, q: Query, store: RecordStore): Iterable<SObjectRecord> {
+  if (!q.where) return store.all(obj.name);
+  const tokens = tokenize(q.where);
+  if (tokens.some((t) => t === 'OR' || t === 'NOT')) return store.all(obj.name);
+  for (const t of tokens) {
+    if (typeof t !== 'object') continue;
+    const c = t.cond as unknown as {
+      field?: string;
+      operator?: string;
+      value?: string | string[];
+      literalType?: unknown;
+    };
+    if (!c.field || (c.operator !== '=' && c.operator !== 'IN') || c.literalType !== 'STRING') continue;
+    const fd = findField(obj.name, c.field);
+    if (!fd || (fd.type !== 'id' && fd.type !== 'reference')) continue;
+    const values = (Array.isArray(c.value) ? c.value : [c.value ?? '']).map((v) => v.replace(/^'|'$/g, ''));
+    if (fd.type === 'id') {
+      return values.map((v) => store.get(obj.name, v)).filter((r): r is SObjectRecord => r !== undefined);
+    }
+    return values.flatMap((v) => store.children(obj.name, fd.name, v));
+  }
+  return store.all(obj.name);
+}
+
+function select(
+  obj: ObjectDef,
+  q: Query,
+  ctx: QueryContext,
+  pool?: Iterable<SObjectRecord>,
+): SObjectRecord[] {
+  const getterFor =
+    (rec: SObjectRecord): Getter =>
+    (path) =>
+      resolvePath(obj, rec, path, ctx.store);
+  const pred = q.where
+    ? compileWhere(q.where, {
+        now: ctx.now,
+        semiJoin: (cond) => semiJoin(cond, ctx),
+      })
+    : undefined;
+  const rows: SObjectRecord[] = [];
+  for (const r of pool ?? candidates(obj, q, ctx.store)) {
+    if (!pred || pred(getterFor(r))) rows.push(r);
+  }
+  if (q.orderBy) sortRows(obj, rows, q, ctx.store);
+  const offset = q.offset ?? 0;
+  return rows.slice(offset, q.limit !== undefined ? offset + q.limit : undefined);
+}
+
+function semiJoin(cond: Condition, ctx: QueryContext): Set<string> {
+  const sub = (cond as { valueQuery?: Query }).valueQuery;
+  if (!sub) throw malformed('semi-join without a subquery');
+  const obj = objectOf(sub.sObject);
+  const first = sub.fields?.[0] as { field?: string } | undefined;
+  if (!first?.field || sub.fields?.length !== 1) throw malformed('semi-join must select exactly one field');
+  const field = first.field;
+  return new Set(select(obj, sub, ctx).map((r) => String(resolvePath(obj, r, field, ctx.store))));
+}
+
+type OrderItem = { field?: string; order?: string; nulls?: string };
+
+function sortRows(obj: ObjectDef, rows: SObjectRecord[], q: Query, store: RecordStore): void {
+  const items = (Array.isArray(q.orderBy) ? q.orderBy : [q.orderBy]) as OrderItem[];
+  const keys = items.map((it) => {
+    if (!it.field) throw malformed('ORDER BY supports fields only');
+    const desc = it.order === 'DESC';
+    // Salesforce sorts nulls first ascending and last descending unless told otherwise.
+    const nullsFirst = it.nulls ? it.nulls === 'FIRST' : !desc;
+    return { field: it.field, desc, nullsFirst };
+  });
+  const cache = new Map<SObjectRecord, unknown[]>();
+  const vals = (r: SObjectRecord): unknown[] => {
+    let v = cache.get(r);
+    if (!v) cache.set(r, (v = keys.map((k) => sortable(resolvePath(obj, r, k.field, store)))));
+    return v;
+  };
+  rows.sort((a, b) => {
+    const va = vals(a);
+    const vb = vals(b);
+    for (let i = 0; i < keys.length; i++) {
+      const c = compareNullable(va[i], vb[i], keys[i].desc, keys[i].nullsFirst);
+      if (c !== 0) return c;
+    }
+    return 0;
+  });
+}
+
+function sortable(v: unknown): unknown {
+  return typeof v === 'string' ? v.toLowerCase() : typeof v === 'boolean' ? Number(v) : v;
+}
+
+function compareNullable(a: unknown, b: unknown, desc: boolean, nullsFirst: boolean): number {
+  if (a == null || b == null) {
+    if (a == null && b == null) return 0;
+    return (a == null) === nullsFirst ? -1 : 1;
+  }
+  const c = (a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0;
+  return desc ? -c : c;
+}
+
+function execute(q: Query, ctx: QueryContext, pool?: Iterable<SObjectRecord>): QueryResult {
+  const obj = objectOf(q.sObject);
+  if (q.groupBy) throw malformed('GROUP BY is not supported by the sandbox org');
+  const fields = q.fields ?? [];
+  const countOnly = fields.length === 1 && fields[0].type === 'FieldFunctionExpression';
+  if (countOnly) return countQuery(obj, q, ctx, fields[0] as { functionName: string; alias?: string });
+  validateFields(obj, q);
+  const rows = select(obj, q, ctx, pool);
+  return { totalSize: rows.length, done: true, records: rows.map((r) => project(obj, r, q, ctx)) };
+}
+
+function countQuery(
+  obj: ObjectDef,
+  q: Query,
+  ctx: QueryContext,
+  fn: { functionName: string; alias?: string },
+) {
+  if (fn.functionName.toUpperCase() !== 'COUNT') throw malformed(`${fn.functionName} is not supported`);
+  const n = select(obj, { ...q, limit: undefined, offset: undefined }, ctx).length;
+  if ((fn as { parameters?: unknown[] }).parameters?.length) {
+    const rec = { attributes: { type: 'AggregateResult' }, [fn.alias ?? 'expr0']: n };
+    return { totalSize: 1, done: true, records: [rec] };
+  }
+  // COUNT() answers with the count as totalSize and no records, as Salesforce does.
+  return { totalSize: n, done: true, records: [] };
+}
+
+function validateFields(obj: ObjectDef, q: Query): void {
+  for (const fd of q.fields ?? []) {
+    if (fd.type === 'Field' && !findField(obj.name, fd.field)) throw invalidField(fd.field, obj.name);
+    if (fd.type === 'FieldSubquery' && !findChildRel(obj.name, fd.subquery.relationshipName)) {
+      throw new SfError(
+        400,
+        'INVALID_TYPE',
+        `Didn't understand relationship '${fd.subquery.relationshipName}' in FROM part of query call.`,
+      );
+    }
+    if (fd.type === 'FieldFunctionExpression')
+      throw malformed('aggregate functions cannot be mixed with fields');
+  }
+}
+
+export function attributes(objectName: string, id: string, apiVersion: string) {
+  return { type: objectName, url: `/services/data/v${apiVersion}/sobjects/${objectName}/${id}` };
+}
+
+function project(obj: ObjectDef, rec: SObjectRecord, q: Query, ctx: QueryContext): Record<string, unknown> {
+  const out: Record<string, unknown> = { attributes: attributes(obj.name, rec.Id, ctx.apiVersion) };
+  for (const fd of q.fields ?? []) {
+    if (fd.type === 'Field') {
+      const def = findField(obj.name, fd.field);
+      out[def?.name ?? fd.field] = rec[def?.name ?? fd.field] ?? null;
+    } else if (fd.type === 'FieldRelationship') {
+      setParentField(obj, rec, out, [...fd.relationships, fd.field], ctx);
+    } else if (fd.type === 'FieldSubquery') {
+      out[fd.subquery.relationshipName] = childResult(obj, rec, fd, ctx);
+    }
+  }
+  return out;
+}
+
+/** Parent fields nest as `{Owner: {attributes, Name}}`; a missing parent is `null`, as in Salesforce. */
+function setParentField(
+  obj: ObjectDef,
+  rec: SObjectRecord,
+  out: Record<string, unknown>,
+  path: string[],
+  ctx: QueryContext,
+): void {
+  if (path.length > 1 && path[0].toLowerCase() === obj.name.toLowerCase()) path = path.slice(1);
+  const rel = findParentRel(obj.name, path[0]);
+  if (!rel?.referenceTo || !rel.relationshipName) throw invalidField(path.join('.'), obj.name);
+  const parentObj = objectOf(rel.referenceTo);
+  const parentId = rec[rel.name];
+  const parent = typeof parentId === 'string' ? ctx.store.get(parentObj.name, parentId) : undefined;
+  const key = rel.relationshipName;
+  if (!parent) {
+    if (!(key in out)) out[key] = null;
+    return;
+  }
+  let nested = out[key] as Record<string, unknown> | null | undefined;
+  if (!nested) out[key] = nested = { attributes: attributes(parentObj.name, parent.Id, ctx.apiVersion) };
+  if (path.length === 2) {
+    const fd = findField(parentObj.name, path[1]);
+    if (!fd) throw invalidField(path[1], parentObj.name);
+    nested[fd.name] = parent[fd.name] ?? null;
+  } else {
+    setParentField(parentObj, parent, nested, path.slice(1), ctx);
+  }
+}
+
+function childResult(obj: ObjectDef, rec: SObjectRecord, fd: FieldSubquery, ctx: QueryContext) {
+  const rel = findChildRel(obj.name, fd.subquery.relationshipName);
+  if (!rel) throw malformed(`unknown relationship ${fd.subquery.relationshipName}`);
+  const pool = ctx.store.children(rel.childObject, rel.field, rec.Id);
+  const res = execute({ ...fd.subquery, sObject: rel.childObject } as Query, ctx, pool);
+  // An empty child relationship comes back as null, not as an empty result.
+  return res.totalSize === 0 ? null : res;
+}

@@ -1,0 +1,219 @@
+/**
+ * WHERE evaluation. soql-parser-js returns the condition as a flat linked list where parentheses
+ * are counters on the conditions (openParen/closeParen) and NOT is a node with a null left side, so
+ * the list is turned back into tokens and parsed with NOT > AND > OR precedence.
+ */
+import type { Condition, WhereClause } from '@jetstreamapp/soql-parser-js';
+import { DAY_MS } from './clock';
+import { malformed } from './sf-errors';
+
+export type Getter = (path: string) => unknown;
+export type SemiJoin = (cond: Condition) => Set<string>;
+export type Pred = (get: Getter) => boolean;
+
+type Token = '(' | ')' | 'AND' | 'OR' | 'NOT' | { cond: Condition };
+
+/** The parser's typings split the linked list into many variants; this is the shape it really has. */
+interface WhereNode {
+  left: (Condition & { openParen?: number; closeParen?: number }) | null;
+  operator?: string;
+  right?: WhereNode;
+}
+
+export function tokenize(where: WhereClause): Token[] {
+  const out: Token[] = [];
+  let node: WhereNode | undefined = where as unknown as WhereNode;
+  while (node) {
+    if (!node.left && node.operator === 'NOT') {
+      out.push('NOT');
+      node = node.right;
+      continue;
+    }
+    const left = node.left;
+    if (!left) throw malformed('unexpected token in WHERE');
+    for (let i = 0; i < (left.openParen ?? 0); i++) out.push('(');
+    out.push({ cond: left });
+    for (let i = 0; i < (left.closeParen ?? 0); i++) out.push(')');
+    if (node.right) out.push(node.operator as 'AND' | 'OR');
+    node = node.right;
+  }
+  return out;
+}
+
+export interface WhereContext {
+  now: number;
+  semiJoin: SemiJoin;
+}
+
+export function compileWhere(where: WhereClause, ctx: WhereContext): Pred {
+  const tokens = tokenize(where);
+  let pos = 0;
+  const parseOr = (): Pred => {
+    const parts = [parseAnd()];
+    while (tokens[pos] === 'OR') {
+      pos++;
+      parts.push(parseAnd());
+    }
+    return parts.length === 1 ? parts[0] : (g) => parts.some((p) => p(g));
+  };
+  const parseAnd = (): Pred => {
+    const parts = [parseUnary()];
+    while (tokens[pos] === 'AND') {
+      pos++;
+      parts.push(parseUnary());
+    }
+    return parts.length === 1 ? parts[0] : (g) => parts.every((p) => p(g));
+  };
+  const parseUnary = (): Pred => {
+    const t = tokens[pos++];
+    if (t === 'NOT') {
+      const inner = parseUnary();
+      return (g) => !inner(g);
+    }
+    if (t === '(') {
+      const inner = parseOr();
+      if (tokens[pos++] !== ')') throw malformed('unbalanced parentheses');
+      return inner;
+    }
+    if (t && typeof t === 'object') return compileCondition(t.cond, ctx);
+    throw malformed('unexpected token in WHERE');
+  };
+  const pred = parseOr();
+  if (pos !== tokens.length) throw malformed('unexpected token in WHERE');
+  return pred;
+}
+
+function unquote(v: string): string {
+  return v.startsWith("'") && v.endsWith("'") ? v.slice(1, -1).replace(/\\'/g, "'") : v;
+}
+
+/** A literal as a comparable value, or a [start, end) range for relative date literals. */
+type Lit = { v: unknown } | { range: [number, number] };
+
+function literal(value: string, type: string | undefined, now: number, n?: number): Lit {
+  switch (type) {
+    case 'NULL':
+      return { v: null };
+    case 'BOOLEAN':
+      return { v: value.toUpperCase() === 'TRUE' };
+    case 'INTEGER':
+    case 'DECIMAL':
+    case 'INTEGER_WITH_CURRENCY_PREFIX':
+    case 'DECIMAL_WITH_CURRENCY_PREFIX':
+      return { v: Number(value.replace(/^[A-Z]{3}/, '')) };
+    case 'DATE':
+      return { v: Date.parse(`${value}T00:00:00Z`) };
+    case 'DATETIME':
+      return { v: Date.parse(value) };
+    case 'DATE_LITERAL':
+    case 'DATE_N_LITERAL':
+      return { range: dateRange(value, now, n) };
+    default:
+      return { v: unquote(value) };
+  }
+}
+
+export function dateRange(lit: string, now: number, n = 1): [number, number] {
+  const today = Math.floor(now / DAY_MS) * DAY_MS;
+  const name = lit.split(':')[0].toUpperCase();
+  switch (name) {
+    case 'TODAY':
+      return [today, today + DAY_MS];
+    case 'YESTERDAY':
+      return [today - DAY_MS, today];
+    case 'TOMORROW':
+      return [today + DAY_MS, today + 2 * DAY_MS];
+    case 'LAST_N_DAYS':
+      return [today - n * DAY_MS, today + DAY_MS];
+    case 'NEXT_N_DAYS':
+      return [today, today + (n + 1) * DAY_MS];
+    case 'N_DAYS_AGO':
+      return [today - n * DAY_MS, today - (n - 1) * DAY_MS];
+    default:
+      throw malformed(`unsupported date literal ${lit}`);
+  }
+}
+
+/** Record values are normalised the same way as literals: dates to epoch ms, strings lower-cased. */
+function norm(v: unknown): unknown {
+  if (typeof v === 'string') {
+    if (/^\d{4}-\d{2}-\d{2}$/.test(v)) return Date.parse(`${v}T00:00:00Z`);
+    if (/^\d{4}-\d{2}-\d{2}T/.test(v)) return Date.parse(v);
+    return v.toLowerCase();
+  }
+  return v;
+}
+
+function compare(a: unknown, b: unknown): number {
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  return String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
+}
+
+function test(op: string, raw: unknown, lit: Lit): boolean {
+  const val = norm(raw);
+  if ('range' in lit) {
+    if (typeof val !== 'number') return false;
+    const [s, e] = lit.range;
+    const table: Record<string, boolean> = {
+      '=': val >= s && val < e,
+      '!=': !(val >= s && val < e),
+      '<': val < s,
+      '<=': val < e,
+      '>': val >= e,
+      '>=': val >= s,
+    };
+    return table[op] ?? false;
+  }
+  const want = norm(lit.v);
+  if (op === '=') return want === null ? val == null : val === want;
+  if (op === '!=' || op === '<>') return want === null ? val != null : val !== want;
+  if (val == null || want == null) return false;
+  const c = compare(val, want);
+  return op === '<' ? c < 0 : op === '<=' ? c <= 0 : op === '>' ? c > 0 : op === '>=' ? c >= 0 : false;
+}
+
+function likeRegex(pattern: string): RegExp {
+  const body = pattern
+    .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+    .replace(/%/g, '.*')
+    .replace(/_/g, '.');
+  return new RegExp(`^${body}$`, 'is');
+}
+
+function compileCondition(cond: Condition, ctx: WhereContext): Pred {
+  if (!('field' in cond) || !cond.field) throw malformed('only field conditions are supported');
+  const field = cond.field;
+  const op = cond.operator.toUpperCase();
+  if (cond.literalType === 'SUBQUERY' || ('valueQuery' in cond && cond.valueQuery)) {
+    const ids = ctx.semiJoin(cond);
+    const negate = op === 'NOT IN';
+    return (g) => ids.has(String(g(field))) !== negate;
+  }
+  const value = (cond as { value?: string | string[] }).value;
+  const n = (cond as { dateLiteralVariable?: number }).dateLiteralVariable;
+  const lt = (i: number): string | undefined =>
+    Array.isArray(cond.literalType) ? cond.literalType[i] : cond.literalType;
+  if (op === 'IN' || op === 'NOT IN') {
+    const lits = (Array.isArray(value) ? value : [value ?? '']).map((v, i) => literal(v, lt(i), ctx.now, n));
+    const negate = op === 'NOT IN';
+    return (g) => lits.some((l) => test('=', g(field), l)) !== negate;
+  }
+  if (op === 'LIKE') {
+    const re = likeRegex(unquote(String(value)));
+    return (g) => {
+      const v = g(field);
+      return typeof v === 'string' && re.test(v);
+    };
+  }
+  if (op === 'INCLUDES' || op === 'EXCLUDES') {
+    const wanted = (Array.isArray(value) ? value : [String(value)]).map((v) => unquote(v).toLowerCase());
+    return (g) => {
+      const have = String(g(field) ?? '')
+        .toLowerCase()
+        .split(';');
+      return wanted.some((w) => w.split(';').every((x) => have.includes(x))) === (op === 'INCLUDES');
+    };
+  }
+  const lit = literal(String(value), lt(0), ctx.now, n);
+  return (g) => test(op, g(field), lit);
+}

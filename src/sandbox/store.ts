@@ -1,0 +1,143 @@
+/**
+ * In-memory records, indexed by id and by every reference field, so child subqueries over 100k
+ * opportunities are lookups rather than scans.
+ */
+import { OBJECTS, objectForId } from './schema';
+
+export type SObjectRecord = Record<string, unknown> & { Id: string };
+
+const CHECKSUM_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ012345';
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+/** The 3-character suffix that turns a 15-character id into the 18-character case-safe form. */
+export function idChecksum(id15: string): string {
+  let out = '';
+  for (let chunk = 0; chunk < 3; chunk++) {
+    let bits = 0;
+    for (let i = 0; i < 5; i++) {
+      const c = id15.charCodeAt(chunk * 5 + i);
+      if (c >= 65 && c <= 90) bits |= 1 << i;
+    }
+    out += CHECKSUM_CHARS[bits];
+  }
+  return out;
+}
+
+export function makeId(prefix: string, n: number): string {
+  let body = '';
+  let v = n;
+  for (let i = 0; i < 9; i++) {
+    body = BASE62[v % 62] + body;
+    v = Math.floor(v / 62);
+  }
+  const id15 = `${prefix}5g0${body}`;
+  return id15 + idChecksum(id15);
+}
+
+export class RecordStore {
+  private readonly byObject = new Map<string, Map<string, SObjectRecord>>();
+  /** `Object.Field` → parent id → child ids. */
+  private readonly byRef = new Map<string, Map<string, Set<string>>>();
+  private readonly refFields = new Map<string, string[]>();
+  private counter = 1;
+
+  constructor() {
+    for (const o of Object.values(OBJECTS)) {
+      this.byObject.set(o.name, new Map());
+      this.refFields.set(
+        o.name,
+        o.fields.filter((fd) => fd.type === 'reference').map((fd) => fd.name),
+      );
+    }
+  }
+
+  newId(objectName: string): string {
+    return makeId(OBJECTS[objectName].keyPrefix, this.counter++);
+  }
+
+  all(objectName: string): IterableIterator<SObjectRecord> {
+    return this.table(objectName).values();
+  }
+
+  count(objectName: string): number {
+    return this.table(objectName).size;
+  }
+
+  get(objectName: string, id: string): SObjectRecord | undefined {
+    return this.table(objectName).get(id);
+  }
+
+  /** Any object, found by the id's key prefix. */
+  find(id: string): SObjectRecord | undefined {
+    const o = objectForId(id);
+    return o ? this.get(o, id) : undefined;
+  }
+
+  children(objectName: string, field: string, parentId: string): SObjectRecord[] {
+    const ids = this.byRef.get(`${objectName}.${field}`)?.get(parentId);
+    if (!ids) return [];
+    const t = this.table(objectName);
+    return [...ids].map((id) => t.get(id)).filter((r): r is SObjectRecord => r !== undefined);
+  }
+
+  /** Insert or replace a whole record, keeping the reference indexes right. */
+  put(objectName: string, rec: SObjectRecord): void {
+    const old = this.table(objectName).get(rec.Id);
+    if (old) this.unindex(objectName, old);
+    this.table(objectName).set(rec.Id, rec);
+    this.index(objectName, rec);
+    const m = /^[0-9A-Za-z]{3}5g0([0-9A-Za-z]{9})/.exec(rec.Id);
+    if (m) this.counter = Math.max(this.counter, decode62(m[1]) + 1);
+  }
+
+  remove(objectName: string, id: string): SObjectRecord | undefined {
+    const old = this.table(objectName).get(id);
+    if (!old) return undefined;
+    this.unindex(objectName, old);
+    this.table(objectName).delete(id);
+    return old;
+  }
+
+  toJSON(): Record<string, SObjectRecord[]> {
+    return Object.fromEntries([...this.byObject].map(([name, t]) => [name, [...t.values()]]));
+  }
+
+  load(data: Record<string, SObjectRecord[]>): void {
+    for (const [name, recs] of Object.entries(data)) {
+      if (!this.byObject.has(name)) continue;
+      for (const r of recs) this.put(name, r);
+    }
+  }
+
+  private table(objectName: string): Map<string, SObjectRecord> {
+    const t = this.byObject.get(objectName);
+    if (!t) throw new Error(`unknown object ${objectName}`);
+    return t;
+  }
+
+  private index(objectName: string, rec: SObjectRecord): void {
+    for (const field of this.refFields.get(objectName) ?? []) {
+      const v = rec[field];
+      if (typeof v !== 'string') continue;
+      const key = `${objectName}.${field}`;
+      let m = this.byRef.get(key);
+      if (!m) this.byRef.set(key, (m = new Map()));
+      let s = m.get(v);
+      if (!s) m.set(v, (s = new Set()));
+      s.add(rec.Id);
+    }
+  }
+
+  private unindex(objectName: string, rec: SObjectRecord): void {
+    for (const field of this.refFields.get(objectName) ?? []) {
+      const v = rec[field];
+      if (typeof v === 'string') this.byRef.get(`${objectName}.${field}`)?.get(v)?.delete(rec.Id);
+    }
+  }
+}
+
+function decode62(s: string): number {
+  let n = 0;
+  for (const ch of s) n = n * 62 + BASE62.indexOf(ch);
+  return n;
+}

@@ -1,0 +1,354 @@
+/**
+ * The one write path: REST, composite, the simulator and tests all come through here, so every
+ * write is validated, logged, derived fields stay consistent and a change event follows.
+ */
+import type { SandboxClock } from './clock';
+import { ChangeEventBus, CDC_ENTITIES, type ChangeInput } from './change-events';
+import type { Faults, WriteLogEntry } from './faults';
+import { OBJECTS, STAGES, findObject } from './schema';
+import type { RecordStore, SObjectRecord } from './store';
+import { validateFields, type RowError } from './validation';
+
+export interface WriteCtx {
+  userId: string;
+  clientId: string | null;
+  apiVersion?: string;
+}
+
+export interface SaveResult {
+  id: string | null;
+  success: boolean;
+  errors: RowError[];
+}
+
+interface Plan {
+  op: 'create' | 'update' | 'delete';
+  object: string;
+  id: string;
+  next: SObjectRecord | null;
+  changed: Record<string, unknown>;
+  extra: { object: string; rec: SObjectRecord }[];
+}
+
+/** Fields a change event never carries (derived, or internal). */
+const NOT_IN_EVENTS = new Set(['Id', 'IsDeleted', 'SystemModstamp', 'LastActivityDate']);
+/** Enrichment: the parent pointer a subscriber needs to find the opportunity. */
+const ENRICHED: Record<string, string> = {
+  Task: 'WhatId',
+  Event: 'WhatId',
+  OpportunityContactRole: 'OpportunityId',
+  Buying_Commitment__c: 'Opportunity__c',
+};
+const READ_ONLY_OBJECTS = new Set(['OpportunityHistory', 'OpportunityFieldHistory', 'User']);
+const HISTORY_FIELDS = ['StageName', 'Amount', 'CloseDate', 'Probability'];
+
+export class WriteService {
+  private readonly deleted = new Set<string>();
+
+  constructor(
+    private readonly store: RecordStore,
+    private readonly bus: ChangeEventBus,
+    private readonly faults: Faults,
+    private readonly clock: SandboxClock,
+    readonly writeLog: WriteLogEntry[],
+  ) {}
+
+  create(objectName: string, input: Record<string, unknown>, ctx: WriteCtx): SaveResult {
+    return this.run([() => this.planCreate(objectName, input, ctx)], true, ctx)[0];
+  }
+
+  update(objectName: string, id: string, input: Record<string, unknown>, ctx: WriteCtx): SaveResult {
+    return this.run([() => this.planUpdate(objectName, id, input, ctx)], true, ctx)[0];
+  }
+
+  remove(objectName: string, id: string, ctx: WriteCtx): SaveResult {
+    return this.run([() => this.planDelete(objectName, id)], true, ctx)[0];
+  }
+
+  /** sObject Collections update: rows in order, one transaction, row-level results. */
+  updateMany(
+    rows: { type: string; id: string; fields: Record<string, unknown> }[],
+    allOrNone: boolean,
+    ctx: WriteCtx,
+  ) {
+    return this.run(
+      rows.map((r) => () => this.planUpdate(r.type, r.id, r.fields, ctx)),
+      allOrNone,
+      ctx,
+    );
+  }
+
+  private run(planners: (() => Plan | RowError)[], allOrNone: boolean, ctx: WriteCtx): SaveResult[] {
+    const plans = planners.map((p) => p());
+    const failed = plans.some((p) => 'statusCode' in p);
+    if (failed && allOrNone) {
+      return plans.map((p) =>
+        'statusCode' in p
+          ? { id: null, success: false, errors: [p] }
+          : {
+              id: p.id,
+              success: false,
+              errors: [
+                {
+                  statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK',
+                  message:
+                    'Record rolled back because not all records were valid and the request was using AllOrNone header',
+                  fields: [],
+                },
+              ],
+            },
+      );
+    }
+    const ok = plans.filter((p): p is Plan => !('statusCode' in p));
+    this.commit(ok, ctx);
+    return plans.map((p) =>
+      'statusCode' in p ? { id: null, success: false, errors: [p] } : { id: p.id, success: true, errors: [] },
+    );
+  }
+
+  private checkTarget(objectName: string, id: string): string | RowError {
+    const obj = findObject(objectName);
+    if (!obj)
+      return {
+        statusCode: 'INVALID_TYPE',
+        message: `sObject type '${objectName}' is not supported.`,
+        fields: [],
+      };
+    if (READ_ONLY_OBJECTS.has(obj.name)) {
+      return {
+        statusCode: 'INVALID_TYPE_FOR_OPERATION',
+        message: `entity type ${obj.name} does not support this operation`,
+        fields: [],
+      };
+    }
+    if (id && this.deleted.has(id))
+      return { statusCode: 'ENTITY_IS_DELETED', message: 'entity is deleted', fields: [] };
+    if (id && !this.store.get(obj.name, id)) {
+      return { statusCode: 'NOT_FOUND', message: 'The requested resource does not exist', fields: [] };
+    }
+    if (id && this.faults.takeLock(id)) {
+      return {
+        statusCode: 'UNABLE_TO_LOCK_ROW',
+        message: `unable to obtain exclusive access to this record or 1 records: ${id}`,
+        fields: [],
+      };
+    }
+    return obj.name;
+  }
+
+  private planCreate(objectName: string, input: Record<string, unknown>, ctx: WriteCtx): Plan | RowError {
+    const name = this.checkTarget(objectName, '');
+    if (typeof name !== 'string') return name;
+    const v = validateFields(name, input);
+    if ('error' in v) return v.error;
+    const now = this.clock.iso();
+    const id = this.store.newId(name);
+    const base: SObjectRecord = { Id: id };
+    for (const fd of OBJECTS[name].fields) base[fd.name] = null;
+    Object.assign(base, { CreatedDate: now, CreatedById: ctx.userId, IsDeleted: false });
+    if (OBJECTS[name].fields.some((fd) => fd.name === 'OwnerId')) base.OwnerId = ctx.userId;
+    const next = this.finish(name, base, { ...v.fields }, ctx.userId, now);
+    return {
+      op: 'create',
+      object: name,
+      id,
+      next,
+      changed: next,
+      extra: this.historyRows(name, null, next, ctx.userId),
+    };
+  }
+
+  private planUpdate(
+    objectName: string,
+    id: string,
+    input: Record<string, unknown>,
+    ctx: WriteCtx,
+  ): Plan | RowError {
+    if (!id)
+      return {
+        statusCode: 'MISSING_ARGUMENT',
+        message: 'Id not specified in an update call',
+        fields: ['Id'],
+      };
+    const name = this.checkTarget(objectName, id);
+    if (typeof name !== 'string') return name;
+    const v = validateFields(name, input);
+    if ('error' in v) return v.error;
+    const old = this.store.get(name, id) as SObjectRecord;
+    const next = this.finish(name, { ...old }, v.fields, ctx.userId, this.clock.iso());
+    const changed: Record<string, unknown> = {};
+    for (const [k, val] of Object.entries(next)) {
+      if (!NOT_IN_EVENTS.has(k) && (old[k] ?? null) !== (val ?? null)) changed[k] = val;
+    }
+    return {
+      op: 'update',
+      object: name,
+      id,
+      next,
+      changed,
+      extra: this.historyRows(name, old, next, ctx.userId),
+    };
+  }
+
+  private planDelete(objectName: string, id: string): Plan | RowError {
+    const name = this.checkTarget(objectName, id);
+    if (typeof name !== 'string') return name;
+    return { op: 'delete', object: name, id, next: null, changed: {}, extra: [] };
+  }
+
+  /** Applies input and the fields Salesforce derives (stage → probability, closed flags, names). */
+  private finish(
+    name: string,
+    rec: SObjectRecord,
+    input: Record<string, unknown>,
+    userId: string,
+    now: string,
+  ) {
+    const next: SObjectRecord = { ...rec, ...input };
+    if (name === 'Opportunity' && 'StageName' in input && input.StageName !== rec.StageName) {
+      const stage = STAGES.find((s) => s.name === next.StageName);
+      if (stage && !('Probability' in input)) next.Probability = stage.probability;
+      if (stage && !('ForecastCategoryName' in input)) next.ForecastCategoryName = stage.forecast;
+    }
+    if (name === 'Opportunity') {
+      next.IsClosed = next.StageName === 'Closed Won' || next.StageName === 'Closed Lost';
+      next.IsWon = next.StageName === 'Closed Won';
+    }
+    if (name === 'Task') next.IsClosed = next.Status === 'Completed';
+    if (name === 'Contact') next.Name = [next.FirstName, next.LastName].filter(Boolean).join(' ');
+    return Object.assign(next, { LastModifiedDate: now, LastModifiedById: userId, SystemModstamp: now });
+  }
+
+  /** Stage history: a row whenever stage, amount, close date or probability changes. */
+  private historyRows(name: string, old: SObjectRecord | null, next: SObjectRecord, userId: string) {
+    if (name !== 'Opportunity') return [];
+    if (old && !HISTORY_FIELDS.some((f) => (old[f] ?? null) !== (next[f] ?? null))) return [];
+    const now = this.clock.iso();
+    const rec: SObjectRecord = {
+      Id: this.store.newId('OpportunityHistory'),
+      OpportunityId: next.Id,
+      StageName: next.StageName,
+      Amount: next.Amount,
+      PrevAmount: old?.Amount ?? null,
+      CloseDate: next.CloseDate,
+      PrevCloseDate: old?.CloseDate ?? null,
+      Probability: next.Probability,
+      ForecastCategory: next.ForecastCategoryName,
+      CreatedDate: now,
+      CreatedById: userId,
+      LastModifiedDate: now,
+      LastModifiedById: userId,
+      SystemModstamp: now,
+      IsDeleted: false,
+    };
+    const out = [{ object: 'OpportunityHistory', rec }];
+    for (const f of ['StageName', 'CloseDate', 'Amount']) {
+      if (!old || (old[f] ?? null) === (next[f] ?? null)) continue;
+      const fh: SObjectRecord = {
+        Id: this.store.newId('OpportunityFieldHistory'),
+        OpportunityId: next.Id,
+        Field: f,
+        OldValue: old[f] ?? null,
+        NewValue: next[f] ?? null,
+        DataType: f === 'Amount' ? 'Currency' : f === 'CloseDate' ? 'Date' : 'Picklist',
+        CreatedDate: now,
+        CreatedById: userId,
+        IsDeleted: false,
+      };
+      out.push({ object: 'OpportunityFieldHistory', rec: fh });
+    }
+    return out;
+  }
+
+  private commit(plans: Plan[], ctx: WriteCtx): void {
+    const changes: ChangeInput[] = [];
+    for (const p of plans) {
+      const before = this.store.get(p.object, p.id);
+      if (p.next) this.store.put(p.object, p.next);
+      else {
+        this.store.remove(p.object, p.id);
+        this.deleted.add(p.id);
+      }
+      for (const e of p.extra) this.store.put(e.object, e.rec);
+      this.writeLog.push({
+        time: this.clock.iso(),
+        op: p.op,
+        object: p.object,
+        id: p.id,
+        fields:
+          p.op === 'update' ? stripSystem(p.changed) : p.op === 'create' ? stripSystem(p.next ?? {}) : {},
+        userId: ctx.userId,
+        clientId: ctx.clientId,
+      });
+      if (CDC_ENTITIES.includes(p.object)) changes.push(this.changeFor(p, before ?? null));
+    }
+    if (changes.length === 0) return;
+    const origin = `com/salesforce/api/rest/${ctx.apiVersion ?? '62.0'}${ctx.clientId ? `;client=${ctx.clientId}` : ''}`;
+    this.bus.publishTransaction(mergeChanges(changes), { user: ctx.userId, origin });
+  }
+
+  private changeFor(p: Plan, before: SObjectRecord | null): ChangeInput {
+    const enrich = ENRICHED[p.object];
+    const base = { entity: p.object, recordIds: [p.id] };
+    if (p.op === 'delete') {
+      return {
+        ...base,
+        changeType: 'DELETE',
+        changedFields: [],
+        fields: enrich ? { [enrich]: before?.[enrich] ?? null } : {},
+      };
+    }
+    if (p.op === 'create') {
+      const fields = Object.fromEntries(
+        Object.entries(p.changed).filter(([k, v]) => v !== null && !NOT_IN_EVENTS.has(k)),
+      );
+      return { ...base, changeType: 'CREATE', changedFields: [], fields };
+    }
+    // UPDATE lists only what really changed, plus LastModifiedDate always and LastModifiedById when the user changed.
+    const changedFields = Object.keys(p.changed).filter(
+      (k) => k !== 'SystemModstamp' && k !== 'LastModifiedDate',
+    );
+    const fields: Record<string, unknown> = Object.fromEntries(changedFields.map((k) => [k, p.changed[k]]));
+    fields.LastModifiedDate = p.next?.LastModifiedDate;
+    if (enrich && p.next) fields[enrich] = p.next[enrich];
+    return { ...base, changeType: 'UPDATE', changedFields: [...changedFields, 'LastModifiedDate'], fields };
+  }
+}
+
+function stripSystem(rec: Record<string, unknown>): Record<string, unknown> {
+  const skip = new Set([
+    'Id',
+    'CreatedDate',
+    'CreatedById',
+    'LastModifiedDate',
+    'LastModifiedById',
+    'SystemModstamp',
+    'IsDeleted',
+  ]);
+  return Object.fromEntries(Object.entries(rec).filter(([k, v]) => !skip.has(k) && v !== null));
+}
+
+/**
+ * Merged events: Salesforce folds the same change to many records of one type in one transaction
+ * into one event with many recordIds. Only un-enriched entities merge, since enrichment differs per record.
+ */
+export function mergeChanges(changes: ChangeInput[]): ChangeInput[] {
+  const out: ChangeInput[] = [];
+  const byKey = new Map<string, ChangeInput>();
+  for (const c of changes) {
+    if (c.changeType !== 'UPDATE' || ENRICHED[c.entity]) {
+      out.push(c);
+      continue;
+    }
+    const { LastModifiedDate: _lmd, ...rest } = c.fields;
+    const key = `${c.entity}|${JSON.stringify(rest)}`;
+    const hit = byKey.get(key);
+    if (hit) hit.recordIds.push(...c.recordIds);
+    else {
+      const copy = { ...c, recordIds: [...c.recordIds] };
+      byKey.set(key, copy);
+      out.push(copy);
+    }
+  }
+  return out;
+}
