@@ -144,7 +144,7 @@ export class WriteService {
     const now = this.clock.iso();
     const id = this.store.newId(name);
     const base: SObjectRecord = { Id: id };
-    for (const fd of OBJECTS[name].fields) base[fd.name] = null;
+    for (const fd of OBJECTS[name].fields) if (fd.name !== 'Id') base[fd.name] = null;
     Object.assign(base, { CreatedDate: now, CreatedById: ctx.userId, IsDeleted: false });
     if (OBJECTS[name].fields.some((fd) => fd.name === 'OwnerId')) base.OwnerId = ctx.userId;
     const next = this.finish(name, base, { ...v.fields }, ctx.userId, now);
