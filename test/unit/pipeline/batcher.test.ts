@@ -1,0 +1,87 @@
+import { Batcher } from '../../../src/pipeline/batcher';
+
+function recordingBatcher(options: Partial<{ windowMs: number; maxBatch: number; maxPending: number }> = {}) {
+  const batches: string[][] = [];
+  let fail: ((ids: string[]) => boolean) | undefined;
+  const batcher = new Batcher({
+    windowMs: options.windowMs ?? 20,
+    maxBatch: options.maxBatch ?? 200,
+    maxPending: options.maxPending ?? 10_000,
+    process: async (ids) => {
+      batches.push(ids);
+      await new Promise((r) => setTimeout(r, 5));
+      if (fail?.(ids)) throw new Error(`batch of ${ids.length} failed`);
+    },
+  });
+  return { batcher, batches, failWhen: (f: (ids: string[]) => boolean) => (fail = f) };
+}
+
+describe('the batcher', () => {
+  it('coalesces ids that arrive within the window into one batch, each id once', async () => {
+    const { batcher, batches } = recordingBatcher();
+    await Promise.all([batcher.add(['a', 'b']), batcher.add(['b', 'c']), batcher.add(['a'])]);
+    expect(batches).toEqual([['a', 'b', 'c']]);
+  });
+
+  it('splits into batches of at most maxBatch ids', async () => {
+    const { batcher, batches } = recordingBatcher({ maxBatch: 200 });
+    const ids = Array.from({ length: 450 }, (_, i) => `id${i}`);
+    await batcher.add(ids);
+    expect(batches.map((b) => b.length)).toEqual([200, 200, 50]);
+    expect(new Set(batches.flat()).size).toBe(450);
+  });
+
+  it('runs one batch at a time, so an id is never in two batches at once', async () => {
+    let active = 0;
+    let most = 0;
+    const batcher = new Batcher({
+      windowMs: 1,
+      maxBatch: 2,
+      maxPending: 100,
+      process: async () => {
+        active++;
+        most = Math.max(most, active);
+        await new Promise((r) => setTimeout(r, 5));
+        active--;
+      },
+    });
+    await Promise.all(['a', 'b', 'c', 'd', 'e'].map((id) => batcher.add([id])));
+    expect(most).toBe(1);
+  });
+
+  it('rejects the callers whose ids were in a failed batch, and only those', async () => {
+    const { batcher, failWhen } = recordingBatcher({ maxBatch: 1, windowMs: 1 });
+    failWhen((ids) => ids.includes('bad'));
+    const results = await Promise.allSettled([
+      batcher.add(['good']),
+      batcher.add(['bad']),
+      batcher.add(['fine']),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+  });
+
+  it('makes add wait while the pending set is full (back-pressure)', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const batcher = new Batcher({ windowMs: 1, maxBatch: 2, maxPending: 2, process: () => gate });
+    void batcher.add(['a', 'b']); // taken into the first batch, which waits on the gate
+    await new Promise((r) => setTimeout(r, 10));
+    void batcher.add(['c', 'd']); // fills the pending set
+    let accepted = false;
+    const third = batcher.add(['e']).then(() => (accepted = true));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(batcher.depth).toBe(2);
+    expect(accepted).toBe(false);
+    release();
+    await third;
+    expect(accepted).toBe(true);
+  });
+
+  it('drains what is pending on close', async () => {
+    const { batcher, batches } = recordingBatcher({ windowMs: 10_000 });
+    void batcher.add(['x']);
+    await batcher.close();
+    expect(batches).toEqual([['x']]);
+    await expect(batcher.add(['y'])).rejects.toThrow('closed');
+  });
+});
