@@ -1,0 +1,100 @@
+import { timingSafeEqual, createHash } from 'node:crypto';
+import express, { type Express, type RequestHandler } from 'express';
+import helmet from 'helmet';
+import { ScorerError } from '../lib/errors';
+import type { Logger } from '../lib/logger';
+import type { Rulebook } from '../rules/load-rulebook';
+import { parseAsOf, scoreSnapshot, type ScoreResult } from '../scoring';
+import { errorHandler } from './errors';
+import type { Metrics } from './metrics';
+
+/** What the HTTP layer needs from the rest of the service; main.ts passes the real ones, tests fakes. */
+export interface AppDeps {
+  logger: Logger;
+  metrics: Metrics;
+  rulebook: () => Rulebook;
+  now: () => number;
+  /** undefined when ready, else the reason it is not. */
+  notReadyReason: () => Promise<string | undefined>;
+  adminToken: string | undefined;
+  loadAndScore?: (opportunityId: string) => Promise<ScoreResult>;
+  sweep?: () => Promise<{ started: boolean }>;
+  reloadRules?: () => Promise<{ version: string }>;
+}
+
+const OPPORTUNITY_ID = /^006[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$/;
+
+/** Builds the Express app without listening, so tests and main decide where it runs. */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(helmet());
+  app.use(express.json({ limit: '1mb' }));
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const reason = await deps.notReadyReason();
+    if (reason === undefined) res.json({ status: 'ready' });
+    else res.status(503).json({ status: 'not ready', reason });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+  });
+
+  app.post('/v1/score', (req, res) => {
+    const asOf = req.query.asOf === undefined ? deps.now() : parseAsOfParam(req.query.asOf);
+    const result = scoreSnapshot(req.body, deps.rulebook(), asOf);
+    deps.metrics.scored.inc();
+    res.json(result);
+  });
+
+  app.get('/v1/opportunities/:id/score', async (req, res) => {
+    if (!OPPORTUNITY_ID.test(req.params.id)) {
+      throw new ScorerError('NOT_FOUND', `"${req.params.id}" is not an opportunity id`);
+    }
+    if (!deps.loadAndScore)
+      throw new ScorerError('NOT_FOUND', 'Loading deals from the org is not available here');
+    res.json(await deps.loadAndScore(req.params.id));
+  });
+
+  const admin = requireAdmin(deps.adminToken);
+  app.post('/v1/admin/sweep', admin, async (_req, res) => {
+    if (!deps.sweep) throw new ScorerError('NOT_FOUND', 'Sweeps are not available here');
+    res.status(202).json(await deps.sweep());
+  });
+  app.post('/v1/admin/rules/reload', admin, async (_req, res) => {
+    if (!deps.reloadRules) throw new ScorerError('NOT_FOUND', 'Rule reloads are not available here');
+    res.json(await deps.reloadRules());
+  });
+
+  app.use((_req, _res, next) => next(new ScorerError('NOT_FOUND', 'No such route')));
+  app.use(errorHandler(deps.logger));
+  return app;
+}
+
+function parseAsOfParam(value: unknown): number {
+  if (typeof value !== 'string')
+    throw new ScorerError('AS_OF_INVALID', 'Give asOf once, as an ISO-8601 moment');
+  return parseAsOf(value);
+}
+
+/** Bearer check in constant time; with no ADMIN_TOKEN configured the admin routes refuse (403). */
+function requireAdmin(adminToken: string | undefined): RequestHandler {
+  const expected = adminToken === undefined ? undefined : digest(adminToken);
+  return (req, _res, next) => {
+    if (expected === undefined)
+      return next(new ScorerError('FORBIDDEN', 'Admin endpoints are off: ADMIN_TOKEN is not set'));
+    const header = req.get('authorization') ?? '';
+    const given = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
+    // Compare digests so the comparison takes the same time whatever the length of the guess.
+    if (!timingSafeEqual(digest(given), expected))
+      return next(new ScorerError('UNAUTHORIZED', 'A valid admin bearer token is required'));
+    return next();
+  };
+}
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
+}

@@ -1,0 +1,69 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Every metric the service exposes on /metrics, in one registry per process (no global state). */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'commitment_scorer_' });
+  const m = {
+    registry,
+    eventsReceived: new Counter({
+      name: 'commitment_scorer_events_received_total',
+      help: 'Change events received',
+      labelNames: ['entity'],
+      registers: [registry],
+    }),
+    eventsSkipped: new Counter({
+      name: 'commitment_scorer_events_skipped_total',
+      help: 'Change events skipped as our own echo',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    eventsProcessed: new Counter({
+      name: 'commitment_scorer_events_processed_total',
+      help: 'Change events whose deals were scored',
+      registers: [registry],
+    }),
+    batches: new Counter({
+      name: 'commitment_scorer_batches_total',
+      help: 'Batches scored',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    apiCalls: new Counter({
+      name: 'commitment_scorer_api_calls_total',
+      help: 'Salesforce API calls',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
+    rowsWritten: new Counter({
+      name: 'commitment_scorer_rows_written_total',
+      help: 'Opportunity rows written',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    scored: new Counter({
+      name: 'commitment_scorer_previews_total',
+      help: 'Deals scored through the HTTP preview',
+      registers: [registry],
+    }),
+    lag: new Histogram({
+      name: 'commitment_scorer_change_to_write_seconds',
+      help: 'Commit time of a change to our write',
+      buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
+      registers: [registry],
+    }),
+    queueDepth: new Gauge({
+      name: 'commitment_scorer_queue_depth',
+      help: 'Opportunity ids waiting to be scored',
+      registers: [registry],
+    }),
+    apiUsage: new Gauge({
+      name: 'commitment_scorer_api_usage_ratio',
+      help: 'Daily API usage of the org (used ÷ limit)',
+      registers: [registry],
+    }),
+  };
+  return m;
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
