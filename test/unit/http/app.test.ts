@@ -73,10 +73,12 @@ describe('the HTTP API', () => {
   it('scores a posted snapshot as of now, or as of ?asOf, and counts it in /metrics', async () => {
     const res = await post('/v1/score', oneSided);
     expect(res.status).toBe(200);
-    const result = await res.json();
+    const result = (await res.json()) as { asOf: string; flags: { code: string }[] };
     expect(result.asOf).toBe('2026-11-20T12:00:00.000Z');
     expect(result.flags[0].code).toBe('ONE_SIDED_EFFORT');
-    const earlier = await (await post('/v1/score?asOf=2026-10-25T00:00:00Z', oneSided)).json();
+    const earlier = (await (await post('/v1/score?asOf=2026-10-25T00:00:00Z', oneSided)).json()) as {
+      asOf: string;
+    };
     expect(earlier.asOf).toBe('2026-10-25T00:00:00.000Z');
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toMatch(/commitment_scorer_previews_total 2/);
@@ -88,7 +90,7 @@ describe('the HTTP API', () => {
       events: [{ StartDateTime: 'soon' }],
     });
     expect(res.status).toBe(400);
-    const body = await res.json();
+    const body = (await res.json()) as { error: { code: string; message: string } };
     expect(body.error.code).toBe('SNAPSHOT_INVALID');
     expect(body.error.message).toContain('events[0].StartDateTime: invalid date');
     expect(JSON.stringify(body)).not.toMatch(/at .*\.ts:\d+/);
@@ -112,7 +114,7 @@ describe('the HTTP API', () => {
   it('answers unknown routes and unavailable actions with JSON 404s', async () => {
     const res = await fetch(`${base}/nope`);
     expect(res.status).toBe(404);
-    expect((await res.json()).error.code).toBe('NOT_FOUND');
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
     expect((await fetch(`${base}/v1/opportunities/not-an-id/score`)).status).toBe(404);
   });
 
