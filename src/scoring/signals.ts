@@ -56,7 +56,9 @@ export function computeSignals(deal: Deal, rulebook: Rulebook, asOf: number): Si
     probability: state.probability,
     amount: state.amount,
     dealAgeDays: created === null ? null : Math.max(0, daysBetween(created, asOf)),
-    daysToClose: state.closeDate === null ? null : daysBetween(asOf, state.closeDate),
+    // The close date is a whole day: count from asOf's own day, so a deal closing today is 0, not -1.
+    daysToClose:
+      state.closeDate === null ? null : daysBetween(Math.floor(asOf / DAY_MS) * DAY_MS, state.closeDate),
     sellerActions,
     customerYeses,
     balance: sellerActions === 0 ? null : customerYeses / sellerActions,
