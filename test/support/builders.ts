@@ -130,11 +130,13 @@ export function aClosedDeal(won: boolean, overrides: DealOverrides = {}): Snapsh
  */
 export function aHealthyDeal(overrides: DealOverrides = {}): SnapshotJson {
   const { opportunity, ...rest } = overrides;
+  // The history carries the close date too (it wins over the Opportunity's), so a given one goes in both.
+  const closeDate = overrides.closeDate === undefined ? '2026-12-15' : overrides.closeDate;
   return aDeal({
     stage: STAGES.proposal,
     probability: 70,
     amount: 50_000,
-    closeDate: '2026-12-15',
+    closeDate,
     createdDaysAgo: 60,
     contactRoles: [
       aContactRole('Economic Buyer', contactId(1), 40),
@@ -146,8 +148,8 @@ export function aHealthyDeal(overrides: DealOverrides = {}): SnapshotJson {
       aCommitment({ side: 'Customer', status: 'Done', completedDaysAgo: 12, contactId: contactId(1) }),
     ],
     history: [
-      aStageMove(STAGES.qualification, 20, 60, '2026-12-15'),
-      aStageMove(STAGES.proposal, 70, 20, '2026-12-15', '2026-12-15'),
+      aStageMove(STAGES.qualification, 20, 60, closeDate),
+      aStageMove(STAGES.proposal, 70, 20, closeDate, closeDate),
     ],
     ...rest,
     opportunity: {
