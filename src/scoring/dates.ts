@@ -18,7 +18,8 @@ export function parseDate(text: string): number | undefined {
 export function parseDateTime(text: string): number | undefined {
   const m = DATE_TIME_RE.exec(text);
   if (!m) return parseDate(text);
-  const ms = m[7] ? Math.round(Number(`0.${m[7]}`) * 1000) : 0;
+  // Truncate to milliseconds as Date.parse does: rounding up could reach the next second (or day).
+  const ms = m[7] ? +m[7].padEnd(3, '0').slice(0, 3) : 0;
   const local = utcIfValid(+m[1], +m[2], +m[3], +m[4], +m[5], m[6] ? +m[6] : 0, ms);
   if (local === undefined) return undefined;
   if (m[8] === 'Z') return local;
