@@ -91,6 +91,21 @@ describeSignal('sellerActions', [
   ['a task created after asOf is ignored', { tasks: [aSellerTask(1, { createdDaysAgo: -1 })] }, 0],
   ['an open task does not count', { tasks: [anOpenTask(3)] }, 0],
   ['an internal call does not count', { tasks: [anInternalCall(3)] }, 0],
+  [
+    'a task marked Completed without a completion time counts on its activity date',
+    {
+      tasks: [
+        { ...aSellerTask(3), CompletedDateTime: null },
+        { ...aSellerTask(40), CompletedDateTime: null },
+      ],
+    },
+    1,
+  ],
+  [
+    'a list email logged as a task counts like an email',
+    { tasks: [{ ...anEmailTask(3), TaskSubtype: 'ListEmail' }] },
+    1,
+  ],
   ['an Email-subtype task counts when no EmailMessage is present', { tasks: [anEmailTask(3)] }, 1],
   [
     'an Email-subtype task is not counted again when EmailMessages are present (even an old inbound one)',
@@ -226,6 +241,16 @@ describeSignal('contactsEngaged', [
     0,
   ],
   ['a seller-side meeting has no customer contact', { events: [aMeeting(3, null)] }, 0],
+  [
+    'a meeting with a lead (not a contact) is not a customer contact',
+    { events: [aMeeting(3, '00Q000000000001AAA')] },
+    0,
+  ],
+  [
+    'an inbound call from an unknown caller is a yes without a contact',
+    { tasks: [anInboundCall(3, null)] },
+    0,
+  ],
 ]);
 
 describeSignal('buyingGroupSize', [
