@@ -45,16 +45,10 @@ export interface DealContext {
 const iso = (ms: number): string => new Date(ms).toISOString();
 const day = (ms: number): string => iso(ms).slice(0, 10);
 
+/** Audit fields; the rest (IsDeleted, SystemModstamp, LastModifiedById) the store derives on read. */
 function sys(ctx: DealContext, created: number, by = ctx.ownerId) {
   const c = iso(Math.min(created, ctx.now));
-  return {
-    CreatedDate: c,
-    CreatedById: by,
-    LastModifiedDate: c,
-    LastModifiedById: by,
-    SystemModstamp: c,
-    IsDeleted: false,
-  };
+  return { CreatedDate: c, CreatedById: by, LastModifiedDate: c };
 }
 
 export function buildDeal(p: DealProfile, ctx: DealContext): string {
@@ -130,10 +124,10 @@ function history(p: DealProfile, ctx: DealContext, oppId: string, created: numbe
   const lastAt = now - p.stageAdvancedDaysAgo * DAY_MS;
   for (let s = 1; s <= lastOpen; s++) {
     const frac = s / Math.max(1, lastOpen);
-    path.push({
-      idx: s,
-      at: s === lastOpen - (closed ? 0 : 1) ? prevAt : created + frac * (prevAt - created),
-    });
+    const isPrev = s === lastOpen - (closed ? 0 : 1);
+    // Deals skip stages in real orgs; skipping some also keeps 100k-deal orgs small.
+    if (!isPrev && s !== lastOpen && rng.chance(0.6)) continue;
+    path.push({ idx: s, at: isPrev ? prevAt : created + frac * (prevAt - created) });
   }
   if (!closed && p.stageIdx > 0) path[path.length - 1] = { idx: p.stageIdx, at: lastAt };
   if (closed) path.push({ idx: p.stageIdx, at: lastAt });
@@ -250,14 +244,15 @@ function sellerActivity(
   engaged: DealContext['contacts'],
 ): void {
   const { rng, now } = ctx;
-  const older = rng.int(1, 4);
+  const older = rng.int(0, 2);
   for (let i = 0; i < p.sellerActions30 + older; i++) {
     const daysAgo = i < p.sellerActions30 ? rng.int(0, 29) + rng.next() * 0.9 : rng.int(31, 90);
     const at = now - daysAgo * DAY_MS;
     const c = engaged[i % engaged.length];
     const kind = rng.pick(['out', 'email', 'email', 'todo'] as const);
     task(ctx, oppId, at, c.id, kind);
-    if (kind === 'email') email(ctx, oppId, at, c, false);
+    // Only some seller emails are logged as EmailMessage too (Enhanced Email is not always on).
+    if (kind === 'email' && i % 2 === 0) email(ctx, oppId, at, c, false);
   }
 }
 
@@ -271,7 +266,7 @@ function customerYeses(
   const { rng, now } = ctx;
   const dates = [p.lastYesDaysAgo];
   for (let i = 1; i < p.yeses30; i++) dates.push(rng.int(Math.ceil(p.lastYesDaysAgo), 29) + 0.5);
-  for (let i = 0; i < 2; i++) dates.push(Math.max(p.lastYesDaysAgo, 30) + rng.int(1, 60));
+  dates.push(Math.max(p.lastYesDaysAgo, 30) + rng.int(1, 60));
   dates.forEach((daysAgo, i) => {
     const at = now - daysAgo * DAY_MS;
     const c = engaged[i % engaged.length];

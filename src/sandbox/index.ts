@@ -81,7 +81,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   core.tokens.set(sellerToken, org.sellerUserId);
 
   const bayeux = new BayeuxServer(core);
-  const simulator = new ActivitySimulator(core, () => org.sellerUserId);
+  const { integrationUserId, sellerUserId } = org;
+  const simulator = new ActivitySimulator(core, () => sellerUserId);
   const app = express();
   app.disable('x-powered-by');
   app.use((_req, _res, next) =>
@@ -116,9 +117,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     instanceUrl: url,
     apiVersion: core.apiVersion,
     accessToken,
-    integrationUserId: org.integrationUserId,
+    integrationUserId,
     sellerToken,
-    sellerUserId: org.sellerUserId,
+    sellerUserId,
     store: core.store,
     faults: core.faults,
     writeLog: core.writeLog,

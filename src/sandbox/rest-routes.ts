@@ -5,6 +5,7 @@ import { describeGlobal, describeObject } from './describe';
 import { findField, findObject } from './schema';
 import { SfError, invalidField } from './sf-errors';
 import { attributes, runQuery } from './soql-engine';
+import { valueOf } from './store';
 import { writeCtx } from './rest-guard';
 import type { SaveResult } from './writes';
 
@@ -98,7 +99,7 @@ export function restRoutes(core: SandboxCore): Router {
     for (const n of names) {
       const fd = findField(obj.name, n);
       if (!fd) throw invalidField(n, obj.name);
-      out[fd.name] = rec[fd.name] ?? null;
+      out[fd.name] = valueOf(rec, fd.name);
     }
     res.json(out);
   });

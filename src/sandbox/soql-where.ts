@@ -196,7 +196,15 @@ function compileCondition(cond: Condition, ctx: WhereContext): Pred {
   if (op === 'IN' || op === 'NOT IN') {
     const lits = (Array.isArray(value) ? value : [value ?? '']).map((v, i) => literal(v, lt(i), ctx.now, n));
     const negate = op === 'NOT IN';
-    return (g) => lits.some((l) => test('=', g(field), l)) !== negate;
+    // Plain values (the usual `Id IN (…200 ids…)`) become a set lookup instead of 200 comparisons.
+    if (lits.every((l) => 'v' in l && l.v !== null)) {
+      const set = new Set(lits.map((l) => norm((l as { v: unknown }).v)));
+      return (g) => set.has(norm(g(field))) !== negate;
+    }
+    return (g) => {
+      const v = g(field);
+      return lits.some((l) => test('=', v, l)) !== negate;
+    };
   }
   if (op === 'LIKE') {
     const re = likeRegex(unquote(String(value)));

@@ -34,10 +34,29 @@ export function makeId(prefix: string, n: number): string {
   return id15 + idChecksum(id15);
 }
 
+const INDEXED = new Set([
+  ...Object.values(OBJECTS).flatMap((o) => o.children.map((c) => `${c.childObject}.${c.field}`)),
+  'Contact.AccountId',
+  'Opportunity.AccountId',
+]);
+
+/**
+ * A field's value, with the audit fields generated records leave out to save memory at 100k deals
+ * (IsDeleted is false, SystemModstamp follows LastModifiedDate, LastModifiedById follows CreatedById).
+ */
+export function valueOf(rec: Record<string, unknown>, field: string): unknown {
+  const v = rec[field];
+  if (v !== undefined) return v;
+  if (field === 'IsDeleted') return false;
+  if (field === 'SystemModstamp') return rec.LastModifiedDate ?? null;
+  if (field === 'LastModifiedById') return rec.CreatedById ?? null;
+  return null;
+}
+
 export class RecordStore {
   private readonly byObject = new Map<string, Map<string, SObjectRecord>>();
-  /** `Object.Field` → parent id → child ids. */
-  private readonly byRef = new Map<string, Map<string, Set<string>>>();
+  /** `Object.Field` → parent id → child ids (arrays: millions of tiny Sets cost hundreds of MB). */
+  private readonly byRef = new Map<string, Map<string, string[]>>();
   private readonly refFields = new Map<string, string[]>();
   private counter = 1;
 
@@ -46,7 +65,8 @@ export class RecordStore {
       this.byObject.set(o.name, new Map());
       this.refFields.set(
         o.name,
-        o.fields.filter((fd) => fd.type === 'reference').map((fd) => fd.name),
+        // Only the lookups child relationships follow; others fall back to a scan.
+        o.fields.filter((fd) => INDEXED.has(`${o.name}.${fd.name}`)).map((fd) => fd.name),
       );
     }
   }
@@ -73,11 +93,20 @@ export class RecordStore {
     return o ? this.get(o, id) : undefined;
   }
 
+  isIndexed(objectName: string, field: string): boolean {
+    return this.refFields.get(objectName)?.includes(field) ?? false;
+  }
+
   children(objectName: string, field: string, parentId: string): SObjectRecord[] {
     const ids = this.byRef.get(`${objectName}.${field}`)?.get(parentId);
     if (!ids) return [];
     const t = this.table(objectName);
-    return [...ids].map((id) => t.get(id)).filter((r): r is SObjectRecord => r !== undefined);
+    const out: SObjectRecord[] = [];
+    for (const id of ids) {
+      const r = t.get(id);
+      if (r) out.push(r);
+    }
+    return out;
   }
 
   /** Insert or replace a whole record, keeping the reference indexes right. */
@@ -122,16 +151,18 @@ export class RecordStore {
       const key = `${objectName}.${field}`;
       let m = this.byRef.get(key);
       if (!m) this.byRef.set(key, (m = new Map()));
-      let s = m.get(v);
-      if (!s) m.set(v, (s = new Set()));
-      s.add(rec.Id);
+      const list = m.get(v);
+      if (!list) m.set(v, [rec.Id]);
+      else if (!list.includes(rec.Id)) list.push(rec.Id);
     }
   }
 
   private unindex(objectName: string, rec: SObjectRecord): void {
     for (const field of this.refFields.get(objectName) ?? []) {
       const v = rec[field];
-      if (typeof v === 'string') this.byRef.get(`${objectName}.${field}`)?.get(v)?.delete(rec.Id);
+      const list = typeof v === 'string' ? this.byRef.get(`${objectName}.${field}`)?.get(v) : undefined;
+      const at = list ? list.indexOf(rec.Id) : -1;
+      if (list && at >= 0) list.splice(at, 1);
     }
   }
 }

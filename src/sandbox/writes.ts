@@ -6,7 +6,7 @@ import type { SandboxClock } from './clock';
 import { ChangeEventBus, CDC_ENTITIES, type ChangeInput } from './change-events';
 import type { Faults, WriteLogEntry } from './faults';
 import { OBJECTS, STAGES, findObject } from './schema';
-import type { RecordStore, SObjectRecord } from './store';
+import { valueOf, type RecordStore, type SObjectRecord } from './store';
 import { validateFields, type RowError } from './validation';
 
 export interface WriteCtx {
@@ -175,6 +175,8 @@ export class WriteService {
     const v = validateFields(name, input);
     if ('error' in v) return v.error;
     const old = this.store.get(name, id) as SObjectRecord;
+    for (const f of ['IsDeleted', 'SystemModstamp', 'LastModifiedById'])
+      if (!(f in old)) old[f] = valueOf(old, f);
     const next = this.finish(name, { ...old }, v.fields, ctx.userId, this.clock.iso());
     const changed: Record<string, unknown> = {};
     for (const [k, val] of Object.entries(next)) {

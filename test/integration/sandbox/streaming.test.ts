@@ -89,14 +89,12 @@ describe('sandbox CometD through jsforce', () => {
     const all = await listen('/data/ChangeEvents', -1);
     const t = await conn.sobject('Task').create({ WhatId: opp, Subject: 'Call', Status: 'Completed' });
     await conn.sobject('Task').update({ Id: String(t.id), Subject: 'Call back' });
-    await conn
-      .sobject('Buying_Commitment__c')
-      .create({
-        Opportunity__c: opp,
-        Type__c: 'Budget confirmed',
-        Owner_Side__c: 'Customer',
-        Status__c: 'Given',
-      });
+    await conn.sobject('Buying_Commitment__c').create({
+      Opportunity__c: opp,
+      Type__c: 'Budget confirmed',
+      Owner_Side__c: 'Customer',
+      Status__c: 'Given',
+    });
     const contact = [...sb.store.all('Contact')][0].Id;
     const ocr = await conn
       .sobject('OpportunityContactRole')
