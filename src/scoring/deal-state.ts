@@ -36,8 +36,9 @@ export function dealStateAsOf(deal: Deal, rulebook: Rulebook, asOf: number): Dea
 
   let isWon = rulebook.wonStages.has(stage);
   let isClosed = isWon || rulebook.lostStages.has(stage);
-  if (!fromHistory && !isClosed && opp.IsClosed) {
-    // No history to go by and a stage the rulebook does not know as closed: trust the record.
+  if (!isClosed && opp.IsClosed && stage === opp.StageName) {
+    // The deal is in its current stage, which the record says is closed but the rulebook does not
+    // list as won or lost (orgs add closing stages): trust the record.
     isClosed = true;
     isWon = opp.IsWon === true;
   }

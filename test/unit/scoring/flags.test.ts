@@ -20,6 +20,8 @@ import {
   type JsonRecord,
   type SnapshotJson,
 } from '../../support/builders';
+import { AS_OF, DAY_MS } from '../../support/clock';
+import { scoreSnapshot } from '../../../src/scoring';
 
 /**
  * Each default flag at its boundary: one deal on which it just fires, one on which it just does not.
@@ -556,5 +558,27 @@ describe('the fields written back', () => {
     const f = score(aHealthyDeal()).fields;
     expect(f.Commitment_Flags__c).toBeNull();
     expect(f.Commitment_Warnings__c).toBeNull();
+  });
+});
+
+describe('a closing stage the rulebook does not list', () => {
+  it('trusts the record: a deal now in "Closed - Signed" with IsClosed and IsWon is won, with no flags', () => {
+    const snapshot = aDeal({
+      opportunity: { StageName: 'Closed - Signed', IsClosed: true, IsWon: true, Probability: 100 },
+      history: [aStageMove('Closed - Signed', 100, 2)],
+    });
+    const result = score(snapshot);
+    expect(result.adjustedProbability).toBe(100);
+    expect(result.flags).toEqual([]);
+  });
+
+  it('but scores the deal as open as of a moment before it reached that stage', () => {
+    const snapshot = aDeal({
+      opportunity: { StageName: 'Closed - Signed', IsClosed: true, IsWon: true, Probability: 100 },
+      history: [aStageMove('Proposal/Price Quote', 75, 40), aStageMove('Closed - Signed', 100, 2)],
+    });
+    const earlier = scoreSnapshot(snapshot, loadRulebookFile(), AS_OF - 10 * DAY_MS);
+    expect(earlier.baseProbability).toBe(75);
+    expect(earlier.adjustedProbability).toBeLessThan(100);
   });
 });
