@@ -45,6 +45,9 @@ export function restGuard(core: SandboxCore) {
       req.socket.destroy();
       return;
     }
+    const limitHeader = (): void =>
+      void res.setHeader('Sforce-Limit-Info', `api-usage=${core.stats.apiUsage()}/${core.stats.dailyLimit}`);
+    limitHeader();
     const userId = core.tokens.get(tokenOf(req) ?? '');
     const expired = core.faults.take('unauthorizedNext');
     if (!userId || expired) {
@@ -57,7 +60,7 @@ export function restGuard(core: SandboxCore) {
     }
     const kind = kindOf(req.path);
     core.stats.count(kind);
-    res.setHeader('Sforce-Limit-Info', `api-usage=${core.stats.apiUsage()}/${core.stats.dailyLimit}`);
+    limitHeader();
     if (core.faults.requestLimitExceeded || core.stats.apiUsage() > core.stats.dailyLimit) {
       res
         .status(403)

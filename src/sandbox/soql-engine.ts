@@ -187,7 +187,29 @@ function countQuery(
   return { totalSize: n, done: true, records: [] };
 }
 
+/** Fails on unknown fields in WHERE and ORDER BY up front, even when no row would be evaluated. */
+function checkPath(obj: ObjectDef, path: string): void {
+  const parts = path.split('.');
+  if (parts.length > 1 && parts[0].toLowerCase() === obj.name.toLowerCase()) parts.shift();
+  let cur = obj;
+  for (let i = 0; i < parts.length - 1; i++) {
+    const rel = findParentRel(cur.name, parts[i]);
+    if (!rel?.referenceTo) throw invalidField(path, obj.name);
+    cur = objectOf(rel.referenceTo);
+  }
+  if (!findField(cur.name, parts[parts.length - 1])) throw invalidField(parts[parts.length - 1], cur.name);
+}
+
 function validateFields(obj: ObjectDef, q: Query): void {
+  if (q.where) {
+    for (const t of tokenize(q.where)) {
+      const field = typeof t === 'object' ? (t.cond as { field?: string }).field : undefined;
+      if (field) checkPath(obj, field);
+    }
+  }
+  for (const it of (Array.isArray(q.orderBy) ? q.orderBy : q.orderBy ? [q.orderBy] : []) as OrderItem[]) {
+    if (it.field) checkPath(obj, it.field);
+  }
   for (const fd of q.fields ?? []) {
     if (fd.type === 'Field' && !findField(obj.name, fd.field)) throw invalidField(fd.field, obj.name);
     if (fd.type === 'FieldSubquery' && !findChildRel(obj.name, fd.subquery.relationshipName)) {

@@ -169,6 +169,7 @@ describe('sandbox REST through jsforce', () => {
       headers: { Authorization: 'Bearer nope' },
     });
     expect(bad.status).toBe(401);
+    expect(bad.headers.get('sforce-limit-info')).toMatch(/^api-usage=\d+\/15000$/);
     expect(await bad.json()).toEqual([
       { message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' },
     ]);

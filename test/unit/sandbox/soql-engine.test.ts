@@ -170,3 +170,16 @@ describe('SOQL engine', () => {
     expect(idChecksum('001A0000006Vm9r')).toBe('IAC');
   });
 });
+
+describe('SOQL engine field checks', () => {
+  it('rejects unknown WHERE and ORDER BY fields even when nothing matches', () => {
+    const ctx: QueryContext = { store: new RecordStore(), now: NOW, apiVersion: '62.0' };
+    expect(() => runQuery('SELECT Id FROM Opportunity WHERE Nope__c = 1', ctx)).toThrow(
+      /No such column 'Nope__c'/,
+    );
+    expect(() => runQuery('SELECT Id FROM Opportunity ORDER BY Owner.Nope', ctx)).toThrow(
+      /No such column 'Nope'/,
+    );
+    expect(runQuery("SELECT Id FROM Opportunity WHERE Owner.Name = 'x'", ctx).totalSize).toBe(0);
+  });
+});
