@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { addSandboxCommand } from './cli/sandbox-command';
 import { addScoringCommands } from './cli/scoring-commands';
 import { reportFailure } from './cli/io';
 
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
     }
   };
   addScoringCommands(program, run);
+  addSandboxCommand(program, run);
   return program;
 }
 
