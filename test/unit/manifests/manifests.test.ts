@@ -484,8 +484,8 @@ describe('change data capture', () => {
 });
 
 describe('docs', () => {
-  it('docs/manifests.md names the deployed channel and both permission sets', () => {
-    const doc = readFileSync(join(REPO, 'docs', 'manifests.md'), 'utf8');
+  it('the README names the deployed channel and both permission sets', () => {
+    const doc = readFileSync(join(REPO, 'README.md'), 'utf8');
     for (const s of [
       '/data/Commitment_Scorer__chn',
       'Commitment_Scorer_Integration',
