@@ -4,7 +4,7 @@
  * semi-joins, ORDER BY, LIMIT, OFFSET and COUNT().
  */
 import { parseQuery, type Condition, type Query, type FieldSubquery } from '@jetstreamapp/soql-parser-js';
-import { compileWhere, tokenize, type Getter } from './soql-where';
+import { compileWhere, tokenize, type Getter, type Pred } from './soql-where';
 import { findChildRel, findField, findObject, findParentRel, type ObjectDef } from './schema';
 import { valueOf, type RecordStore, type SObjectRecord } from './store';
 import { SfError, invalidField, malformed } from './sf-errors';
@@ -14,6 +14,24 @@ export interface QueryContext {
   now: number;
   apiVersion: string;
 }
+
+/**
+ * Per-run caches: a child subquery runs once per parent row (200 parents × 6 subqueries for a
+ * scoring batch), so its checks, compiled WHERE and field names are worked out once.
+ */
+interface RunCache {
+  preds: WeakMap<Query, Pred | null>;
+  validated: WeakSet<Query>;
+  names: WeakMap<Query, (string | undefined)[]>;
+  children: WeakMap<FieldSubquery, Query>;
+}
+type RunContext = QueryContext & { cache?: RunCache };
+const newCache = (): RunCache => ({
+  preds: new WeakMap(),
+  validated: new WeakSet(),
+  names: new WeakMap(),
+  children: new WeakMap(),
+});
 
 export interface QueryResult {
   totalSize: number;
@@ -31,7 +49,8 @@ export function parseSoql(soql: string): Query {
 }
 
 export function runQuery(soql: string, ctx: QueryContext): QueryResult {
-  return execute(parseSoql(soql), ctx);
+  const run: RunContext = { ...ctx, cache: newCache() };
+  return execute(parseSoql(soql), run);
 }
 
 function objectOf(name: string | undefined): ObjectDef {
@@ -94,12 +113,11 @@ function select(
     (rec: SObjectRecord): Getter =>
     (path) =>
       resolvePath(obj, rec, path, ctx.store);
-  const pred = q.where
-    ? compileWhere(q.where, {
-        now: ctx.now,
-        semiJoin: (cond) => semiJoin(cond, ctx),
-      })
-    : undefined;
+  let pred = (ctx as RunContext).cache?.preds.get(q);
+  if (pred === undefined) {
+    pred = q.where ? compileWhere(q.where, { now: ctx.now, semiJoin: (cond) => semiJoin(cond, ctx) }) : null;
+    (ctx as RunContext).cache?.preds.set(q, pred);
+  }
   const rows: SObjectRecord[] = [];
   for (const r of pool ?? candidates(obj, q, ctx.store)) {
     if (!pred || pred(getterFor(r))) rows.push(r);
@@ -166,9 +184,21 @@ function execute(q: Query, ctx: QueryContext, pool?: Iterable<SObjectRecord>): Q
   const fields = q.fields ?? [];
   const countOnly = fields.length === 1 && fields[0].type === 'FieldFunctionExpression';
   if (countOnly) return countQuery(obj, q, ctx, fields[0] as { functionName: string; alias?: string });
-  validateFields(obj, q);
+  const cache = (ctx as RunContext).cache;
+  if (!cache?.validated.has(q)) {
+    validateFields(obj, q);
+    cache?.validated.add(q);
+  }
   const rows = select(obj, q, ctx, pool);
-  return { totalSize: rows.length, done: true, records: rows.map((r) => project(obj, r, q, ctx)) };
+  let names = cache?.names.get(q);
+  if (!names) {
+    names = fields.map((fd) =>
+      fd.type === 'Field' ? (findField(obj.name, fd.field)?.name ?? fd.field) : undefined,
+    );
+    cache?.names.set(q, names);
+  }
+  const plan = names;
+  return { totalSize: rows.length, done: true, records: rows.map((r) => project(obj, r, q, ctx, plan)) };
 }
 
 function countQuery(
@@ -228,12 +258,19 @@ export function attributes(objectName: string, id: string, apiVersion: string) {
   return { type: objectName, url: `/services/data/v${apiVersion}/sobjects/${objectName}/${id}` };
 }
 
-function project(obj: ObjectDef, rec: SObjectRecord, q: Query, ctx: QueryContext): Record<string, unknown> {
+function project(
+  obj: ObjectDef,
+  rec: SObjectRecord,
+  q: Query,
+  ctx: QueryContext,
+  names: (string | undefined)[],
+): Record<string, unknown> {
   const out: Record<string, unknown> = { attributes: attributes(obj.name, rec.Id, ctx.apiVersion) };
-  for (const fd of q.fields ?? []) {
-    if (fd.type === 'Field') {
-      const def = findField(obj.name, fd.field);
-      const name = def?.name ?? fd.field;
+  const fields = q.fields ?? [];
+  for (let i = 0; i < fields.length; i++) {
+    const fd = fields[i];
+    const name = names[i];
+    if (name !== undefined) {
       out[name] = valueOf(rec, name);
     } else if (fd.type === 'FieldRelationship') {
       setParentField(obj, rec, out, [...fd.relationships, fd.field], ctx);
@@ -278,7 +315,13 @@ function childResult(obj: ObjectDef, rec: SObjectRecord, fd: FieldSubquery, ctx:
   const rel = findChildRel(obj.name, fd.subquery.relationshipName);
   if (!rel) throw malformed(`unknown relationship ${fd.subquery.relationshipName}`);
   const pool = ctx.store.children(rel.childObject, rel.field, rec.Id);
-  const res = execute({ ...fd.subquery, sObject: rel.childObject } as Query, ctx, pool);
+  const cache = (ctx as RunContext).cache;
+  let sub = cache?.children.get(fd);
+  if (!sub) {
+    sub = { ...fd.subquery, sObject: rel.childObject } as Query;
+    cache?.children.set(fd, sub);
+  }
+  const res = execute(sub, ctx, pool);
   // An empty child relationship comes back as null, not as an empty result.
   return res.totalSize === 0 ? null : res;
 }
