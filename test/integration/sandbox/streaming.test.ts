@@ -196,7 +196,7 @@ describe('sandbox CometD through jsforce', () => {
     expect(fresh.got).toHaveLength(0);
   });
 
-  it('forgets clients that stop polling and answers 403::Unknown client', async () => {
+  it('forgets clients that stop polling; raw Bayeux subscribe, unsubscribe, drop and disconnect', async () => {
     const post = async (body: unknown) =>
       (await (
         await fetch(`${sb.url}/cometd/62.0`, {
@@ -219,6 +219,33 @@ describe('sandbox CometD through jsforce', () => {
       error: '403::Unknown client',
       advice: { reconnect: 'handshake' },
     });
+    const [hs2] = await post([
+      { channel: '/meta/handshake', id: '3', version: '1.0', supportedConnectionTypes: ['long-polling'] },
+    ]);
+    sb.faults.invalidReplayNextSubscribe = 1;
+    const sub = (id: string) => ({
+      channel: '/meta/subscribe',
+      id,
+      clientId: hs2.clientId,
+      subscription: OPP,
+      ext: { replay: { [OPP]: -1 } },
+    });
+    const [refused] = await post([sub('4')]);
+    expect(refused).toMatchObject({
+      successful: false,
+      error: expect.stringContaining('The replayId {-1} you provided was invalid'),
+    });
+    expect((await post([sub('5')]))[0]).toMatchObject({ successful: true, subscription: OPP });
+    const [unsub] = await post([
+      { channel: '/meta/unsubscribe', id: '6', clientId: hs2.clientId, subscription: OPP },
+    ]);
+    expect(unsub).toMatchObject({ successful: true });
+    sb.faults.dropNextCometd = 1;
+    await expect(
+      post([{ channel: '/meta/connect', id: '7', clientId: hs2.clientId, connectionType: 'long-polling' }]),
+    ).rejects.toThrow();
+    const [bye] = await post([{ channel: '/meta/disconnect', id: '8', clientId: hs2.clientId }]);
+    expect(bye).toMatchObject({ successful: true });
     const denied = await fetch(`${sb.url}/cometd/62.0`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: 'OAuth nope' },
