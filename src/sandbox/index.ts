@@ -85,6 +85,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const simulator = new ActivitySimulator(core, () => sellerUserId);
   const app = express();
   app.disable('x-powered-by');
+  // No ETag: hashing a 2 MB query page costs milliseconds, and Salesforce sends none on queries.
+  app.set('etag', false);
   app.use((_req, _res, next) =>
     core.faults.latencyMs > 0 ? setTimeout(next, core.faults.latencyMs) : next(),
   );
