@@ -4,6 +4,7 @@
  * semi-joins, ORDER BY, LIMIT, OFFSET and COUNT().
  */
 import { parseQuery, type Condition, type Query, type FieldSubquery } from '@jetstreamapp/soql-parser-js';
+import { sortRows, type OrderItem } from './soql-sort';
 import { compileWhere, tokenize, type Getter, type Pred } from './soql-where';
 import { findChildRel, findField, findObject, findParentRel, type ObjectDef } from './schema';
 import { valueOf, type RecordStore, type SObjectRecord } from './store';
@@ -122,7 +123,7 @@ function select(
   for (const r of pool ?? candidates(obj, q, ctx.store)) {
     if (!pred || pred(getterFor(r))) rows.push(r);
   }
-  if (q.orderBy) sortRows(obj, rows, q, ctx.store);
+  if (q.orderBy) sortRows(rows, q, (r, path) => resolvePath(obj, r, path, ctx.store));
   const offset = q.offset ?? 0;
   return rows.slice(offset, q.limit !== undefined ? offset + q.limit : undefined);
 }
@@ -135,47 +136,6 @@ function semiJoin(cond: Condition, ctx: QueryContext): Set<string> {
   if (!first?.field || sub.fields?.length !== 1) throw malformed('semi-join must select exactly one field');
   const field = first.field;
   return new Set(select(obj, sub, ctx).map((r) => String(resolvePath(obj, r, field, ctx.store))));
-}
-
-type OrderItem = { field?: string; order?: string; nulls?: string };
-
-function sortRows(obj: ObjectDef, rows: SObjectRecord[], q: Query, store: RecordStore): void {
-  const items = (Array.isArray(q.orderBy) ? q.orderBy : [q.orderBy]) as OrderItem[];
-  const keys = items.map((it) => {
-    if (!it.field) throw malformed('ORDER BY supports fields only');
-    const desc = it.order === 'DESC';
-    // Salesforce sorts nulls first ascending and last descending unless told otherwise.
-    const nullsFirst = it.nulls ? it.nulls === 'FIRST' : !desc;
-    return { field: it.field, desc, nullsFirst };
-  });
-  const cache = new Map<SObjectRecord, unknown[]>();
-  const vals = (r: SObjectRecord): unknown[] => {
-    let v = cache.get(r);
-    if (!v) cache.set(r, (v = keys.map((k) => sortable(resolvePath(obj, r, k.field, store)))));
-    return v;
-  };
-  rows.sort((a, b) => {
-    const va = vals(a);
-    const vb = vals(b);
-    for (let i = 0; i < keys.length; i++) {
-      const c = compareNullable(va[i], vb[i], keys[i].desc, keys[i].nullsFirst);
-      if (c !== 0) return c;
-    }
-    return 0;
-  });
-}
-
-function sortable(v: unknown): unknown {
-  return typeof v === 'string' ? v.toLowerCase() : typeof v === 'boolean' ? Number(v) : v;
-}
-
-function compareNullable(a: unknown, b: unknown, desc: boolean, nullsFirst: boolean): number {
-  if (a == null || b == null) {
-    if (a == null && b == null) return 0;
-    return (a == null) === nullsFirst ? -1 : 1;
-  }
-  const c = (a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0;
-  return desc ? -c : c;
 }
 
 function execute(q: Query, ctx: QueryContext, pool?: Iterable<SObjectRecord>): QueryResult {

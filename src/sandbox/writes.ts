@@ -8,6 +8,7 @@ import type { Faults, WriteLogEntry } from './faults';
 import { OBJECTS, STAGES, findObject } from './schema';
 import { valueOf, type RecordStore, type SObjectRecord } from './store';
 import { validateFields, type RowError } from './validation';
+import { NOT_IN_EVENTS, changeFor, historyRows, mergeChanges, stripSystem } from './write-effects';
 
 export interface WriteCtx {
   userId: string;
@@ -30,17 +31,7 @@ interface Plan {
   extra: { object: string; rec: SObjectRecord }[];
 }
 
-/** Fields a change event never carries (derived, or internal). */
-const NOT_IN_EVENTS = new Set(['Id', 'IsDeleted', 'SystemModstamp', 'LastActivityDate']);
-/** Enrichment: the parent pointer a subscriber needs to find the opportunity. */
-const ENRICHED: Record<string, string> = {
-  Task: 'WhatId',
-  Event: 'WhatId',
-  OpportunityContactRole: 'OpportunityId',
-  Buying_Commitment__c: 'Opportunity__c',
-};
 const READ_ONLY_OBJECTS = new Set(['OpportunityHistory', 'OpportunityFieldHistory', 'User']);
-const HISTORY_FIELDS = ['StageName', 'Amount', 'CloseDate', 'Probability'];
 
 export class WriteService {
   private readonly deleted = new Set<string>();
@@ -154,7 +145,7 @@ export class WriteService {
       id,
       next,
       changed: next,
-      extra: this.historyRows(name, null, next, ctx.userId),
+      extra: historyRows(this.store, now, name, null, next, ctx.userId),
     };
   }
 
@@ -188,7 +179,7 @@ export class WriteService {
       id,
       next,
       changed,
-      extra: this.historyRows(name, old, next, ctx.userId),
+      extra: historyRows(this.store, this.clock.iso(), name, old, next, ctx.userId),
     };
   }
 
@@ -221,47 +212,6 @@ export class WriteService {
     return Object.assign(next, { LastModifiedDate: now, LastModifiedById: userId, SystemModstamp: now });
   }
 
-  /** Stage history: a row whenever stage, amount, close date or probability changes. */
-  private historyRows(name: string, old: SObjectRecord | null, next: SObjectRecord, userId: string) {
-    if (name !== 'Opportunity') return [];
-    if (old && !HISTORY_FIELDS.some((f) => (old[f] ?? null) !== (next[f] ?? null))) return [];
-    const now = this.clock.iso();
-    const rec: SObjectRecord = {
-      Id: this.store.newId('OpportunityHistory'),
-      OpportunityId: next.Id,
-      StageName: next.StageName,
-      Amount: next.Amount,
-      PrevAmount: old?.Amount ?? null,
-      CloseDate: next.CloseDate,
-      PrevCloseDate: old?.CloseDate ?? null,
-      Probability: next.Probability,
-      ForecastCategory: next.ForecastCategoryName,
-      CreatedDate: now,
-      CreatedById: userId,
-      LastModifiedDate: now,
-      LastModifiedById: userId,
-      SystemModstamp: now,
-      IsDeleted: false,
-    };
-    const out = [{ object: 'OpportunityHistory', rec }];
-    for (const f of ['StageName', 'CloseDate', 'Amount']) {
-      if (!old || (old[f] ?? null) === (next[f] ?? null)) continue;
-      const fh: SObjectRecord = {
-        Id: this.store.newId('OpportunityFieldHistory'),
-        OpportunityId: next.Id,
-        Field: f,
-        OldValue: old[f] ?? null,
-        NewValue: next[f] ?? null,
-        DataType: f === 'Amount' ? 'Currency' : f === 'CloseDate' ? 'Date' : 'Picklist',
-        CreatedDate: now,
-        CreatedById: userId,
-        IsDeleted: false,
-      };
-      out.push({ object: 'OpportunityFieldHistory', rec: fh });
-    }
-    return out;
-  }
-
   private commit(plans: Plan[], ctx: WriteCtx): void {
     const changes: ChangeInput[] = [];
     for (const p of plans) {
@@ -282,75 +232,10 @@ export class WriteService {
         userId: ctx.userId,
         clientId: ctx.clientId,
       });
-      if (CDC_ENTITIES.includes(p.object)) changes.push(this.changeFor(p, before ?? null));
+      if (CDC_ENTITIES.includes(p.object)) changes.push(changeFor(p, before ?? null));
     }
     if (changes.length === 0) return;
     const origin = `com/salesforce/api/rest/${ctx.apiVersion ?? '62.0'}${ctx.clientId ? `;client=${ctx.clientId}` : ''}`;
     this.bus.publishTransaction(mergeChanges(changes), { user: ctx.userId, origin });
   }
-
-  private changeFor(p: Plan, before: SObjectRecord | null): ChangeInput {
-    const enrich = ENRICHED[p.object];
-    const base = { entity: p.object, recordIds: [p.id] };
-    if (p.op === 'delete') {
-      return {
-        ...base,
-        changeType: 'DELETE',
-        changedFields: [],
-        fields: enrich ? { [enrich]: before?.[enrich] ?? null } : {},
-      };
-    }
-    if (p.op === 'create') {
-      const fields = Object.fromEntries(
-        Object.entries(p.changed).filter(([k, v]) => v !== null && !NOT_IN_EVENTS.has(k)),
-      );
-      return { ...base, changeType: 'CREATE', changedFields: [], fields };
-    }
-    // UPDATE lists only what really changed, plus LastModifiedDate always and LastModifiedById when the user changed.
-    const changedFields = Object.keys(p.changed).filter(
-      (k) => k !== 'SystemModstamp' && k !== 'LastModifiedDate',
-    );
-    const fields: Record<string, unknown> = Object.fromEntries(changedFields.map((k) => [k, p.changed[k]]));
-    fields.LastModifiedDate = p.next?.LastModifiedDate;
-    if (enrich && p.next) fields[enrich] = p.next[enrich];
-    return { ...base, changeType: 'UPDATE', changedFields: [...changedFields, 'LastModifiedDate'], fields };
-  }
-}
-
-function stripSystem(rec: Record<string, unknown>): Record<string, unknown> {
-  const skip = new Set([
-    'Id',
-    'CreatedDate',
-    'CreatedById',
-    'LastModifiedDate',
-    'LastModifiedById',
-    'SystemModstamp',
-    'IsDeleted',
-  ]);
-  return Object.fromEntries(Object.entries(rec).filter(([k, v]) => !skip.has(k) && v !== null));
-}
-
-/**
- * Merged events: Salesforce folds the same change to many records of one type in one transaction
- * into one event with many recordIds. Only un-enriched entities merge, since enrichment differs per record.
- */
-export function mergeChanges(changes: ChangeInput[]): ChangeInput[] {
-  const out: ChangeInput[] = [];
-  const byKey = new Map<string, ChangeInput>();
-  for (const c of changes) {
-    if (c.changeType !== 'UPDATE' || ENRICHED[c.entity]) {
-      out.push(c);
-      continue;
-    }
-    const { LastModifiedDate: _lmd, ...rest } = c.fields;
-    const key = `${c.entity}|${JSON.stringify(rest)}`;
-    const hit = byKey.get(key);
-    if (hit) hit.recordIds.push(...c.recordIds);
-    else {
-      const copy = { ...c, recordIds: [...c.recordIds] };
-      byKey.set(key, copy);
-      out.push(copy);
-    }
-  }
-  return out;
 }

@@ -1,6 +1,6 @@
 import { SandboxClock } from '../../../src/sandbox/clock';
 import { ChangeEventBus, channels, entityChannel, RETENTION_MS } from '../../../src/sandbox/change-events';
-import { mergeChanges } from '../../../src/sandbox/writes';
+import { mergeChanges } from '../../../src/sandbox/write-effects';
 
 const change = (entity: string, id: string, fields: Record<string, unknown>) => ({
   entity,
