@@ -7,7 +7,7 @@ import { parseQuery, type Condition, type Query, type FieldSubquery } from '@jet
 import { sortRows, type OrderItem } from './soql-sort';
 import { compileWhere, tokenize, type Getter, type Pred } from './soql-where';
 import { findChildRel, findField, findObject, findParentRel, type ObjectDef } from './schema';
-import { valueOf, type RecordStore, type SObjectRecord } from './store';
+import { to18, valueOf, type RecordStore, type SObjectRecord } from './store';
 import { SfError, invalidField, malformed } from './sf-errors';
 
 export interface QueryContext {
@@ -95,7 +95,9 @@ function candidates(obj: ObjectDef, q: Query, store: RecordStore): Iterable<SObj
     if (!c.field || (c.operator !== '=' && c.operator !== 'IN') || c.literalType !== 'STRING') continue;
     const fd = findField(obj.name, c.field);
     if (!fd || (fd.type !== 'id' && !store.isIndexed(obj.name, fd.name))) continue;
-    const values = (Array.isArray(c.value) ? c.value : [c.value ?? '']).map((v) => v.replace(/^'|'$/g, ''));
+    const values = (Array.isArray(c.value) ? c.value : [c.value ?? '']).map((v) =>
+      to18(v.replace(/^'|'$/g, '')),
+    );
     if (fd.type === 'id') {
       return values.map((v) => store.get(obj.name, v)).filter((r): r is SObjectRecord => r !== undefined);
     }

@@ -6,6 +6,7 @@
 import type { Condition, WhereClause } from '@jetstreamapp/soql-parser-js';
 import { DAY_MS } from './clock';
 import { malformed } from './sf-errors';
+import { to18 } from './store';
 
 export type Getter = (path: string) => unknown;
 export type SemiJoin = (cond: Condition) => Set<string>;
@@ -89,6 +90,12 @@ function unquote(v: string): string {
 
 /** A literal as a comparable value, or a [start, end) range for relative date literals. */
 type Lit = { v: unknown } | { range: [number, number] };
+
+/** Id and lookup fields compare in the 18-character form, so a 15-character literal still matches. */
+function idLiteral(field: string, lit: Lit): Lit {
+  if (!/Id$/.test(field) || !('v' in lit) || typeof lit.v !== 'string') return lit;
+  return { v: to18(lit.v) };
+}
 
 function literal(value: string, type: string | undefined, now: number, n?: number): Lit {
   switch (type) {
@@ -194,7 +201,9 @@ function compileCondition(cond: Condition, ctx: WhereContext): Pred {
   const lt = (i: number): string | undefined =>
     Array.isArray(cond.literalType) ? cond.literalType[i] : cond.literalType;
   if (op === 'IN' || op === 'NOT IN') {
-    const lits = (Array.isArray(value) ? value : [value ?? '']).map((v, i) => literal(v, lt(i), ctx.now, n));
+    const lits = (Array.isArray(value) ? value : [value ?? '']).map((v, i) =>
+      idLiteral(field, literal(v, lt(i), ctx.now, n)),
+    );
     const negate = op === 'NOT IN';
     // Plain values (the usual `Id IN (…200 ids…)`) become a set lookup instead of 200 comparisons.
     if (lits.every((l) => 'v' in l && l.v !== null)) {
@@ -222,6 +231,6 @@ function compileCondition(cond: Condition, ctx: WhereContext): Pred {
       return wanted.some((w) => w.split(';').every((x) => have.includes(x))) === (op === 'INCLUDES');
     };
   }
-  const lit = literal(String(value), lt(0), ctx.now, n);
+  const lit = idLiteral(field, literal(String(value), lt(0), ctx.now, n));
   return (g) => test(op, g(field), lit);
 }

@@ -23,6 +23,11 @@ export function idChecksum(id15: string): string {
   return out;
 }
 
+/** 15-character ids become their 18-character form; anything else is returned unchanged. */
+export function to18(id: string): string {
+  return id.length === 15 && /^[a-zA-Z0-9]{15}$/.test(id) ? id + idChecksum(id) : id;
+}
+
 export function makeId(prefix: string, n: number): string {
   let body = '';
   let v = n;
@@ -83,8 +88,9 @@ export class RecordStore {
     return this.table(objectName).size;
   }
 
+  /** Accepts the 15-character form too, as Salesforce does. */
   get(objectName: string, id: string): SObjectRecord | undefined {
-    return this.table(objectName).get(id);
+    return this.table(objectName).get(to18(id));
   }
 
   /** Any object, found by the id's key prefix. */

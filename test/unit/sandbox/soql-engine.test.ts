@@ -166,8 +166,15 @@ describe('SOQL engine', () => {
     expect(codeOf('SELECT Id FROM Nothing')).toBe('INVALID_TYPE');
   });
 
-  it('makes 18-character ids with a case-safe checksum', () => {
+  it('makes 18-character ids with a case-safe checksum and accepts the 15-character form', () => {
     expect(idChecksum('001A0000006Vm9r')).toBe('IAC');
+    const { ctx, ids } = setup();
+    const short = ids[1].slice(0, 15);
+    expect(names(`SELECT Name FROM Opportunity WHERE Id IN ('${short}')`, ctx)).toEqual(['Beta deal']);
+    expect(names(`SELECT Name FROM Opportunity WHERE Name != null AND Id = '${short}'`, ctx)).toEqual([
+      'Beta deal',
+    ]);
+    expect(runQuery(`SELECT Id FROM Opportunity WHERE Id = '${short}'`, ctx).records[0].Id).toBe(ids[1]);
   });
 });
 
