@@ -48,6 +48,7 @@ export interface ObjectDef {
   cdc: boolean;
 }
 
+// The restricted picklist as manifests/ deploys it; a test keeps it equal to the default rulebook's codes.
 export const FLAG_CODES = [
   'ONE_SIDED_EFFORT',
   'NO_RECENT_CUSTOMER_YES',

@@ -1,3 +1,5 @@
+import { loadRulebookFile } from '../../../src/rules/load-rulebook';
+import { FLAG_CODES } from '../../../src/sandbox/schema';
 import { generateOrg, quarterEnd, type GeneratedOrg } from '../../../src/sandbox/generator';
 import { FLAG_CODES, STAGES } from '../../../src/sandbox/schema';
 import type { SObjectRecord } from '../../../src/sandbox/store';
@@ -137,5 +139,12 @@ describe('org generator', () => {
     };
     expect(wonGap(4)).toBeGreaterThan(0.3);
     expect(Math.abs(wonGap(0))).toBeLessThan(0.08);
+  });
+});
+
+describe('the sandbox org schema', () => {
+  it('restricts the flags picklist to exactly the default rulebook flag codes, as the manifests do', () => {
+    const codes = loadRulebookFile().source.flags.map((f) => f.code);
+    expect([...FLAG_CODES]).toEqual(codes);
   });
 });
