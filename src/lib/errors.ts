@@ -30,6 +30,11 @@ export const ERROR_CATALOGUE = {
     fix: 'Give an ISO-8601 timestamp, e.g. 2026-10-01T00:00:00Z.',
   },
   NOT_FOUND: { kind: 'input', retryable: false },
+  RECORD_ID_INVALID: {
+    kind: 'input',
+    retryable: false,
+    fix: 'Pass 15- or 18-character Salesforce record ids of the expected object.',
+  },
   UNAUTHORIZED: { kind: 'input', retryable: false, fix: 'Send Authorization: Bearer <ADMIN_TOKEN>.' },
   FORBIDDEN: { kind: 'input', retryable: false, fix: 'Set ADMIN_TOKEN to enable admin endpoints.' },
   ORG_AUTH_FAILED: {

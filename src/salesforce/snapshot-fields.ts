@@ -1,0 +1,104 @@
+import type { FieldMap } from '../rules/schema';
+
+/**
+ * The fields and queries behind a deal snapshot: exactly what CONTRACT.md's snapshot holds plus the
+ * current output values (the write planner compares against them), nothing more, so a query stays
+ * small and the integration user needs read access to these fields only. Every id list passed in
+ * here comes from `inList` over validated ids; the only other interpolated value is an integer.
+ */
+
+const OPPORTUNITY_STANDARD = [
+  'Id',
+  'Name',
+  'StageName',
+  'Probability',
+  'Amount',
+  'CloseDate',
+  'IsClosed',
+  'IsWon',
+  'ForecastCategoryName',
+  'CreatedDate',
+  'OwnerId',
+];
+export const CONTACT_ROLE_FIELDS = ['ContactId', 'Role', 'IsPrimary', 'CreatedDate'];
+export const HISTORY_FIELDS = [
+  'StageName',
+  'CloseDate',
+  'PrevCloseDate',
+  'Probability',
+  'Amount',
+  'CreatedDate',
+];
+export const TASK_FIELDS = [
+  'Id',
+  'Subject',
+  'TaskSubtype',
+  'Type',
+  'CallType',
+  'Status',
+  'ActivityDate',
+  'CompletedDateTime',
+  'CreatedDate',
+  'WhoId',
+  'OwnerId',
+];
+export const EVENT_FIELDS = [
+  'Id',
+  'Subject',
+  'StartDateTime',
+  'EndDateTime',
+  'WhoId',
+  'OwnerId',
+  'CreatedDate',
+];
+export const EMAIL_FIELDS = ['Id', 'Incoming', 'MessageDate', 'FromAddress', 'ToAddress', 'CreatedDate'];
+
+/** SOQL rejects a field selected twice ("duplicate field selected"), e.g. when a map reuses a name. */
+const unique = (names: readonly string[]): string[] => [...new Set(names)];
+
+export function opportunityFields(fields: FieldMap): string[] {
+  return unique([...OPPORTUNITY_STANDARD, ...Object.values(fields.inputs), ...Object.values(fields.outputs)]);
+}
+
+export function commitmentFields(fields: FieldMap): string[] {
+  const c = fields.commitment;
+  return unique([c.type, c.ownerSide, c.status, c.dueDate, c.completedDate, c.contact, 'CreatedDate']);
+}
+
+export function opportunityQuery(fields: FieldMap, ids: string): string {
+  return [
+    `SELECT ${opportunityFields(fields).join(', ')},`,
+    `(SELECT ${CONTACT_ROLE_FIELDS.join(', ')} FROM OpportunityContactRoles),`,
+    // Full stage history, oldest first: close-date pushes and stage regressions span the deal's life.
+    `(SELECT ${HISTORY_FIELDS.join(', ')} FROM OpportunityHistories ORDER BY CreatedDate ASC),`,
+    `(SELECT ${commitmentFields(fields).join(', ')} FROM ${fields.commitment.relationship})`,
+    `FROM Opportunity WHERE Id IN (${ids})`,
+  ].join(' ');
+}
+
+/**
+ * Recent tasks: touched lately (completing a task modifies it) or due lately. LAST_N_DAYS with `=`
+ * is the range from n days ago to the end of today, the one comparison whose meaning is unambiguous.
+ */
+export function taskQuery(ids: string, days: number): string {
+  return (
+    `SELECT WhatId, ${TASK_FIELDS.join(', ')} FROM Task WHERE WhatId IN (${ids}) ` +
+    `AND (LastModifiedDate = LAST_N_DAYS:${days} OR ActivityDate = LAST_N_DAYS:${days})`
+  );
+}
+
+/** Recent events: touched lately or held lately (a meeting booked months ago and held last week). */
+export function eventQuery(ids: string, days: number): string {
+  return (
+    `SELECT WhatId, ${EVENT_FIELDS.join(', ')} FROM Event WHERE WhatId IN (${ids}) ` +
+    `AND (LastModifiedDate = LAST_N_DAYS:${days} OR StartDateTime = LAST_N_DAYS:${days})`
+  );
+}
+
+/** Recent emails: sent or received lately; drafts have no MessageDate, so creation counts too. */
+export function emailQuery(ids: string, days: number): string {
+  return (
+    `SELECT RelatedToId, ${EMAIL_FIELDS.join(', ')} FROM EmailMessage WHERE RelatedToId IN (${ids}) ` +
+    `AND (MessageDate = LAST_N_DAYS:${days} OR CreatedDate = LAST_N_DAYS:${days})`
+  );
+}
