@@ -1,5 +1,4 @@
 import { loadRulebookFile } from '../../../src/rules/load-rulebook';
-import { FLAG_CODES } from '../../../src/sandbox/schema';
 import { generateOrg, quarterEnd, type GeneratedOrg } from '../../../src/sandbox/generator';
 import { FLAG_CODES, STAGES } from '../../../src/sandbox/schema';
 import type { SObjectRecord } from '../../../src/sandbox/store';
