@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { DAY_MS } from './clock';
 import { buildDeal, type DealContext, type DealProfile } from './generator-deal';
 import { Rng } from './prng';
-import { OBJECTS } from './schema';
+import { FLAG_CODES, OBJECTS } from './schema';
 import { makeId, type SObjectRecord } from './store';
 
 export interface GenerateOptions {
@@ -29,20 +29,8 @@ export interface GeneratedOrg {
   records: Record<string, SObjectRecord[]>;
 }
 
-export const ARCHETYPES = [
-  'ONE_SIDED_EFFORT',
-  'NO_RECENT_CUSTOMER_YES',
-  'NO_REASON_TO_ACT',
-  'SELLER_DRIVEN_CLOSE_DATE',
-  'CLOSE_DATE_SLIPPING',
-  'SINGLE_THREADED',
-  'NO_DECISION_MAKER',
-  'NO_MUTUAL_PLAN',
-  'CUSTOMER_STEPS_OVERDUE',
-  'NOT_STRATEGICALLY_ALIGNED',
-  'STAGE_AHEAD_OF_COMMITMENT',
-  'DISCOUNT_TO_ACCELERATE',
-] as const;
+// Every flag situation the generator can plant: one per default flag code.
+export const ARCHETYPES = FLAG_CODES;
 export type Archetype = (typeof ARCHETYPES)[number];
 
 const FIRST = [

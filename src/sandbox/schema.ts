@@ -62,7 +62,7 @@ export const FLAG_CODES = [
   'NOT_STRATEGICALLY_ALIGNED',
   'STAGE_AHEAD_OF_COMMITMENT',
   'DISCOUNT_TO_ACCELERATE',
-];
+] as const;
 
 export const STAGES: { name: string; probability: number; forecast: string }[] = [
   { name: 'Prospecting', probability: 10, forecast: 'Pipeline' },
@@ -132,7 +132,7 @@ const OPPORTUNITY: FieldDef[] = [
   f('Discount_Percent__c', 'percent'),
   f('Commitment_Score__c', 'double'),
   f('Commitment_Adjusted_Probability__c', 'percent'),
-  f('Commitment_Flags__c', 'multipicklist', { picklist: FLAG_CODES, restricted: true }),
+  f('Commitment_Flags__c', 'multipicklist', { picklist: [...FLAG_CODES], restricted: true }),
   f('Commitment_Warnings__c', 'textarea', { length: 32768 }),
   f('Commitment_Balance__c', 'double'),
   f('Last_Customer_Yes_Date__c', 'date'),
