@@ -2,6 +2,7 @@
  * The change-event bus: builds CDC messages, numbers them with increasing replay ids, keeps them for
  * 72 hours of sandbox-clock time and hands them to the Bayeux layer for delivery and replay.
  */
+import type { ChangeEventHeader as ServiceHeader } from '../pipeline/echo-filter';
 import type { SandboxClock } from './clock';
 
 export const RETENTION_MS = 72 * 3_600_000;
@@ -20,17 +21,12 @@ export function entityChannel(entity: string): string {
   return `/data/${entity.endsWith('__c') ? entity.slice(0, -1) : entity}ChangeEvent`;
 }
 
-export interface ChangeEventHeader {
-  entityName: string;
-  recordIds: string[];
-  changeType: string;
-  changedFields: string[];
-  changeOrigin: string;
+// The header fields the service reads come from its own type; the sandbox adds the rest Salesforce sends.
+export interface ChangeEventHeader extends ServiceHeader {
   transactionKey: string;
   sequenceNumber: number;
   commitTimestamp: number;
   commitNumber: number;
-  commitUser: string;
 }
 
 export interface CdcData {

@@ -22,33 +22,22 @@ const num = z
   .finite()
   .nullish()
   .transform((v) => v ?? null);
-const date = z
-  .string()
-  .nullish()
-  .transform((v, ctx) => {
-    if (v === null || v === undefined) return null;
-    const t = parseDate(v);
-    if (t === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'invalid date (expected YYYY-MM-DD)' });
-      return z.NEVER;
-    }
-    return t;
-  });
-const dateTime = z
-  .string()
-  .nullish()
-  .transform((v, ctx) => {
-    if (v === null || v === undefined) return null;
-    const t = parseDateTime(v);
-    if (t === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'invalid date (expected ISO-8601 such as 2026-10-02T09:30:00Z)',
-      });
-      return z.NEVER;
-    }
-    return t;
-  });
+/** A nullable date string parsed to epoch ms by `parse`, or rejected with `message`. */
+const epochField = (parse: (text: string) => number | undefined, message: string) =>
+  z
+    .string()
+    .nullish()
+    .transform((v, ctx) => {
+      if (v === null || v === undefined) return null;
+      const t = parse(v);
+      if (t === undefined) {
+        ctx.addIssue({ code: 'custom', message });
+        return z.NEVER;
+      }
+      return t;
+    });
+const date = epochField(parseDate, 'invalid date (expected YYYY-MM-DD)');
+const dateTime = epochField(parseDateTime, 'invalid date (expected ISO-8601 such as 2026-10-02T09:30:00Z)');
 const list = <T extends z.ZodTypeAny>(item: T) =>
   z
     .array(item)
