@@ -57,6 +57,29 @@ export function createMetrics() {
       help: 'Opportunity ids waiting to be scored',
       registers: [registry],
     }),
+    deadLetters: new Counter({
+      name: 'commitment_scorer_dead_letters_total',
+      help: 'Events and records set aside in the dead-letter file',
+      labelNames: ['code'],
+      registers: [registry],
+    }),
+    subscriptionRebuilds: new Counter({
+      name: 'commitment_scorer_subscription_rebuilds_total',
+      help: 'Streaming clients rebuilt',
+      labelNames: ['cause'],
+      registers: [registry],
+    }),
+    replayFallbacks: new Counter({
+      name: 'commitment_scorer_replay_fallbacks_total',
+      help: 'Stored replay ids refused by the org (events may have expired; a sweep follows)',
+      registers: [registry],
+    }),
+    sweeps: new Counter({
+      name: 'commitment_scorer_sweeps_total',
+      help: 'Reconciliation sweeps',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
     apiUsage: new Gauge({
       name: 'commitment_scorer_api_usage_ratio',
       help: 'Daily API usage of the org (used ÷ limit)',

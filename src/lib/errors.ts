@@ -35,6 +35,11 @@ export const ERROR_CATALOGUE = {
     retryable: false,
     fix: 'Pass 15- or 18-character Salesforce record ids of the expected object.',
   },
+  EVENT_INVALID: {
+    kind: 'input',
+    retryable: false,
+    fix: 'The event was dead-lettered with its replay id in STATE_DIR/dead-letters.jsonl; the next sweep rescores its deals.',
+  },
   UNAUTHORIZED: { kind: 'input', retryable: false, fix: 'Send Authorization: Bearer <ADMIN_TOKEN>.' },
   FORBIDDEN: { kind: 'input', retryable: false, fix: 'Set ADMIN_TOKEN to enable admin endpoints.' },
   ORG_AUTH_FAILED: {

@@ -19,8 +19,8 @@ import { countCall, type ApiCallCounter } from './paged-query';
 
 export interface WriteBackOptions extends ApiCallCounter {
   deadLetters: Pick<DeadLetterStore, 'add'>;
-  /** The change event behind this batch, recorded with dead letters; null for sweeps. */
-  replayId: number | null;
+  /** The change event behind a row (or the whole batch), recorded with dead letters; null for sweeps. */
+  replayId: number | null | ((id: string) => number | null);
   maxAttempts?: number;
   baseDelayMs?: number;
   maxDelayMs?: number;
@@ -162,7 +162,7 @@ function rowFailure(id: string, result: SaveResult | undefined): RowFailure | un
 async function deadLetter(failure: RowFailure, opts: WriteBackOptions, summary: WriteSummary): Promise<void> {
   await opts.deadLetters.add({
     at: (opts.now?.() ?? new Date()).toISOString(),
-    replayId: opts.replayId,
+    replayId: typeof opts.replayId === 'function' ? opts.replayId(failure.id) : opts.replayId,
     recordIds: [failure.id],
     code: failure.code,
     reason: failure.message,

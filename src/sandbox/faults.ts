@@ -17,6 +17,7 @@ export class Faults {
   dropNextRest = 0;
   latencyMs = 0;
   private readonly locks = new Map<string, number>();
+  private readonly validation = new Map<string, string>();
 
   /** Record ids that answer UNABLE_TO_LOCK_ROW on their next `attempts` writes. */
   lockRows(ids: string[], attempts = 1): void {
@@ -29,6 +30,15 @@ export class Faults {
     if (n === 1) this.locks.delete(id);
     else this.locks.set(id, n - 1);
     return true;
+  }
+
+  /** Record ids whose writes fail a validation rule with this message until cleared (reset()). */
+  failValidation(ids: string[], message = 'Close Date cannot be in the past for an open opportunity'): void {
+    for (const id of ids) this.validation.set(id, message);
+  }
+
+  validationFailure(id: string): string | undefined {
+    return this.validation.get(id);
   }
 
   /** Consumes one unit of a "next N" counter; true when the fault applies to this call. */
@@ -58,11 +68,19 @@ export class Faults {
     this.dropNextRest = 0;
     this.latencyMs = 0;
     this.locks.clear();
+    this.validation.clear();
   }
 
   snapshot(): Record<string, unknown> {
-    const { locks, ...rest } = this as unknown as Record<string, unknown> & { locks: Map<string, number> };
-    return { ...rest, lockedRows: Object.fromEntries(locks) };
+    const { locks, validation, ...rest } = this as unknown as Record<string, unknown> & {
+      locks: Map<string, number>;
+      validation: Map<string, string>;
+    };
+    return {
+      ...rest,
+      lockedRows: Object.fromEntries(locks),
+      failingValidation: Object.fromEntries(validation),
+    };
   }
 }
 

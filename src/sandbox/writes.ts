@@ -124,6 +124,11 @@ export class WriteService {
         fields: [],
       };
     }
+    const rule = id ? this.faults.validationFailure(id) : undefined;
+    if (rule !== undefined) {
+      // A validation rule fails on the record itself, whatever fields the write touches.
+      return { statusCode: 'FIELD_CUSTOM_VALIDATION_EXCEPTION', message: rule, fields: [] };
+    }
     return obj.name;
   }
 

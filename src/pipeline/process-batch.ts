@@ -1,0 +1,140 @@
+import type { Connection } from 'jsforce';
+import type { Metrics } from '../http/metrics';
+import { ScorerError, isScorerError } from '../lib/errors';
+import type { Logger } from '../lib/logger';
+import type { Rulebook } from '../rules/load-rulebook';
+import { loadSnapshots, writeBack, type ApiCallKind, type WriteSummary } from '../salesforce';
+import { scoreSnapshot, type ScoreResult } from '../scoring';
+import type { DeadLetterStore } from '../state/dead-letters';
+import { planWrites } from './plan-writes';
+
+/**
+ * One batch, top to bottom: load the deals' snapshots with a few bulk queries, score each with the
+ * pure core, keep only the values that differ from what the org holds, write those back. This is the
+ * whole flow behind a change event, a sweep page and `sweep --dry-run`.
+ */
+
+export interface BatchDeps {
+  connection: () => Connection;
+  rulebook: () => Rulebook;
+  now: () => number;
+  deadLetters: Pick<DeadLetterStore, 'add'>;
+  logger: Logger;
+  metrics?: Metrics;
+  onApiCall?: (kind: ApiCallKind) => void;
+  /** The change event behind an id, for dead letters; null for sweeps. */
+  replayIdOf?: (id: string) => number | null;
+  /** Give up waiting for a write after this long (a reset connection can leave jsforce hanging). */
+  writeTimeoutMs?: number;
+  /** Score and plan, but write nothing. */
+  dryRun?: boolean;
+  /** Told about every scored deal: the demo prints a line per deal. */
+  onScored?: (result: ScoreResult, info: { name: string | null; written: boolean }) => void;
+  writeOptions?: { sleep?: (ms: number) => Promise<void>; baseDelayMs?: number; maxApiUsage?: number };
+}
+
+export interface BatchOutcome {
+  requested: number;
+  /** Ids the org returned no opportunity for (deleted, or not visible to the integration user). */
+  missing: number;
+  scored: number;
+  /** Deals whose stored values already equal the new ones: nothing to write. */
+  unchanged: number;
+  planned: number;
+  written: number;
+  deadLettered: number;
+}
+
+export async function processBatch(ids: readonly string[], deps: BatchDeps): Promise<BatchOutcome> {
+  const conn = deps.connection();
+  const rulebook = deps.rulebook();
+  const counter = { onApiCall: deps.onApiCall, metrics: deps.metrics, logger: deps.logger };
+  const { snapshots, current } = await loadSnapshots(conn, ids, rulebook.fields, counter);
+
+  const asOf = deps.now();
+  const results: ScoreResult[] = [];
+  let deadLettered = 0;
+  for (const [id, snapshot] of snapshots) {
+    try {
+      results.push(scoreSnapshot(snapshot, rulebook, asOf));
+    } catch (err) {
+      // A record the org returned but we cannot read (say, a date we do not understand) must not
+      // hold up the other deals of the batch.
+      await deps.deadLetters.add(letter(id, err, deps));
+      deps.metrics?.deadLetters.inc({ code: codeOf(err) });
+      deadLettered++;
+    }
+  }
+
+  const updates = planWrites(results, current, rulebook.fields.outputs);
+  let summary: WriteSummary = { written: 0, retried: 0, deadLettered: 0, failures: [] };
+  if (!deps.dryRun && updates.length > 0) {
+    summary = await withDeadline(
+      writeBack(conn, updates, {
+        ...counter,
+        ...deps.writeOptions,
+        deadLetters: deps.deadLetters,
+        replayId: deps.replayIdOf ?? null,
+        now: () => new Date(deps.now()),
+      }),
+      deps.writeTimeoutMs ?? 120_000,
+    );
+  }
+
+  const failed = new Set(summary.failures.map((f) => f.id));
+  const planned = new Set(updates.map((u) => u.Id));
+  for (const result of results) {
+    const id = result.opportunityId ?? '';
+    const name = snapshots.get(id)?.opportunity.Name;
+    deps.onScored?.(result, {
+      name: typeof name === 'string' ? name : null,
+      written: !deps.dryRun && planned.has(id) && !failed.has(id),
+    });
+  }
+  const outcome: BatchOutcome = {
+    requested: ids.length,
+    missing: ids.length - snapshots.size,
+    scored: results.length,
+    unchanged: results.length - updates.length,
+    planned: updates.length,
+    written: summary.written,
+    deadLettered: deadLettered + summary.deadLettered,
+  };
+  deps.metrics?.batches.inc({ outcome: 'done' });
+  deps.logger.debug({ ...outcome }, 'Batch scored');
+  return outcome;
+}
+
+function letter(id: string, err: unknown, deps: BatchDeps) {
+  return {
+    at: new Date(deps.now()).toISOString(),
+    replayId: deps.replayIdOf?.(id) ?? null,
+    recordIds: [id],
+    code: codeOf(err),
+    reason: err instanceof Error ? err.message : String(err),
+  };
+}
+
+function codeOf(err: unknown): string {
+  return isScorerError(err) ? err.code : 'INTERNAL';
+}
+
+/**
+ * A write that neither answers nor fails is abandoned after `ms`; the batch then fails as retryable
+ * and is sent again. Values are absolute, so a late landing of the first attempt does no harm.
+ */
+async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(
+      () => reject(new ScorerError('NETWORK', `Salesforce did not answer a write within ${ms} ms`)),
+      ms,
+    );
+  });
+  work.catch(() => undefined); // an abandoned write may still fail later; that is already handled
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

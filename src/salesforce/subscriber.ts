@@ -1,0 +1,229 @@
+import type { Connection } from 'jsforce';
+import { StreamingExtension } from 'jsforce/api/streaming';
+import type { Metrics } from '../http/metrics';
+import type { Logger } from '../lib/logger';
+
+/**
+ * The one CometD subscription of the process. jsforce's Replay extension makes the subscription
+ * durable, its AuthFailure extension turns Salesforce's "401::Authentication invalid" (advice
+ * reconnect none) into a callback instead of a silently dead client, and a watchdog rebuilds a client
+ * that has stopped completing /meta/connect for any other reason (a raw HTTP 401 loops in faye's
+ * transport retry for ever). Every rebuild starts from the stored checkpoint, not from what faye saw
+ * last, and each client carries a generation number so a replaced client can never deliver again:
+ * there is exactly one live subscription.
+ */
+
+/** faye's client as jsforce returns it; jsforce's own typings only describe a part of it. */
+interface FayeClient {
+  subscribe(channel: string, onMessage: (message: unknown) => void): PromiseLike<unknown>;
+  disconnect(): void;
+  on(event: 'transport:up' | 'transport:down', cb: () => void): void;
+}
+
+interface BayeuxMessage {
+  channel?: string;
+  successful?: boolean;
+  error?: string;
+  ext?: { sfdc?: { failureReason?: string } };
+}
+
+export interface SubscriberOptions {
+  channel: string;
+  connection: () => Connection;
+  /** Where a (re)built client starts: the checkpoint, or undefined for new events only. */
+  replayFrom: () => number | undefined;
+  onMessage: (message: unknown) => void;
+  /** Mints a new token and puts it on the connection; throws when that is impossible. */
+  refreshAuth: () => Promise<void>;
+  /** The stored replay id was refused (expired or unknown): events were lost, a sweep must repair them. */
+  onReplayRefused: (replayId: number, reason: string) => void;
+  /** Rebuild the client when no /meta/connect succeeded for this long (Salesforce holds a poll ≤ 110 s). */
+  watchdogMs?: number;
+  /** How long to wait before trying again after a failed (re)build. */
+  retryMs?: number;
+  logger: Logger;
+  metrics?: Pick<Metrics, 'subscriptionRebuilds' | 'replayFallbacks'>;
+  now?: () => number;
+}
+
+export type SubscriberState = 'stopped' | 'connecting' | 'subscribed' | 'failed';
+
+export class ChangeSubscriber {
+  private generation = 0;
+  private client: FayeClient | undefined;
+  private lastAlive = 0;
+  private watchdog: NodeJS.Timeout | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private rebuilding: Promise<void> | undefined;
+  private stateValue: SubscriberState = 'stopped';
+  private failureValue: string | undefined;
+
+  constructor(private readonly opts: SubscriberOptions) {}
+
+  get state(): SubscriberState {
+    return this.stateValue;
+  }
+
+  /** Why the subscription is not live, for /readyz. */
+  get failure(): string | undefined {
+    return this.failureValue;
+  }
+
+  /** Subscribes; resolves once the server acknowledged the subscription. */
+  async start(): Promise<void> {
+    const gen = ++this.generation;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`No answer to the subscription within ${this.watchdogMs} ms`)),
+        this.watchdogMs,
+      );
+    });
+    try {
+      await Promise.race([this.connect(gen), timeout]);
+    } catch (err) {
+      this.generation++;
+      this.dropClient();
+      this.stateValue = 'failed';
+      this.failureValue = (err as Error).message;
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+    const every = Math.max(50, Math.floor(this.watchdogMs / 4));
+    this.watchdog = setInterval(() => this.checkAlive(), every);
+    this.watchdog.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.generation++;
+    clearInterval(this.watchdog);
+    clearTimeout(this.retryTimer);
+    this.watchdog = undefined;
+    await this.rebuilding?.catch(() => undefined);
+    this.dropClient();
+    this.stateValue = 'stopped';
+  }
+
+  private get watchdogMs(): number {
+    return this.opts.watchdogMs ?? 160_000;
+  }
+
+  private now(): number {
+    return (this.opts.now ?? Date.now)();
+  }
+
+  private async connect(gen: number, replayOverride?: number): Promise<void> {
+    this.dropClient();
+    this.stateValue = 'connecting';
+    const from = replayOverride ?? this.opts.replayFrom() ?? -1;
+    const client = this.buildClient(gen, from);
+    this.client = client;
+    this.lastAlive = this.now();
+    try {
+      await client.subscribe(this.opts.channel, (message) => {
+        if (gen === this.generation) this.opts.onMessage(message);
+      });
+    } catch (err) {
+      if (gen !== this.generation) return;
+      const reason = bayeuxError(err);
+      if (/^400::The replayId/.test(reason) && from >= 0) return this.fallBack(gen, from, reason);
+      this.dropClient();
+      throw new Error(`Subscribing to ${this.opts.channel} failed: ${reason}`);
+    }
+    if (gen !== this.generation) return;
+    this.stateValue = 'subscribed';
+    this.failureValue = undefined;
+    this.opts.logger.info({ channel: this.opts.channel, replayFrom: from }, 'Subscribed to change events');
+  }
+
+  /**
+   * The stored replay id is past the 72-hour retention (or not from this org). Retrying it would fail
+   * for ever, so fall back once to every retained event (-2) and let a sweep repair what expired.
+   */
+  private async fallBack(gen: number, from: number, reason: string): Promise<void> {
+    this.opts.logger.error(
+      { channel: this.opts.channel, replayId: from, reason },
+      'Replay id refused; replaying all retained events and sweeping',
+    );
+    this.opts.metrics?.replayFallbacks.inc();
+    this.opts.onReplayRefused(from, reason);
+    await this.connect(gen, -2);
+  }
+
+  private buildClient(gen: number, from: number): FayeClient {
+    const replay = new StreamingExtension.Replay(this.opts.channel, from);
+    const authFailure = new StreamingExtension.AuthFailure((message: BayeuxMessage) => {
+      if (gen !== this.generation) return;
+      const reason = message.ext?.sfdc?.failureReason ?? message.error ?? 'authentication failed';
+      this.opts.logger.warn({ reason }, 'Streaming authentication failed; refreshing the token');
+      this.rebuild('auth', true);
+    });
+    // Every successful /meta/connect proves the long poll is alive; the watchdog reads this.
+    const heartbeat = {
+      incoming: (message: BayeuxMessage, callback: (m: BayeuxMessage) => void) => {
+        if (gen === this.generation && message.channel === '/meta/connect' && message.successful)
+          this.lastAlive = this.now();
+        callback(message);
+      },
+    };
+    const conn = this.opts.connection();
+    return conn.streaming.createClient([authFailure, replay, heartbeat] as never) as unknown as FayeClient;
+  }
+
+  private checkAlive(): void {
+    if (this.rebuilding || this.stateValue !== 'subscribed') return;
+    if (this.now() - this.lastAlive <= this.watchdogMs) return;
+    this.opts.logger.warn(
+      { silentMs: this.now() - this.lastAlive },
+      'No successful connect for too long; rebuilding the subscription',
+    );
+    this.rebuild('watchdog', false);
+  }
+
+  /** Replaces the client: one rebuild at a time; a failed rebuild is retried after retryMs. */
+  private rebuild(cause: 'auth' | 'watchdog' | 'retry', refresh: boolean): void {
+    if (this.rebuilding) return;
+    const gen = ++this.generation;
+    this.dropClient();
+    this.stateValue = 'connecting';
+    this.opts.metrics?.subscriptionRebuilds.inc({ cause });
+    this.rebuilding = (async () => {
+      try {
+        if (refresh) await this.opts.refreshAuth();
+        await this.connect(gen);
+      } catch (err) {
+        if (gen !== this.generation) return;
+        this.stateValue = 'failed';
+        this.failureValue = (err as Error).message;
+        this.opts.logger.error({ err, retryInMs: this.retryMs }, 'Could not rebuild the subscription');
+        this.retryTimer = setTimeout(() => this.rebuild('retry', refresh), this.retryMs);
+        this.retryTimer.unref();
+      }
+    })().finally(() => {
+      this.rebuilding = undefined;
+    });
+  }
+
+  private get retryMs(): number {
+    return this.opts.retryMs ?? 30_000;
+  }
+
+  private dropClient(): void {
+    const old = this.client;
+    this.client = undefined;
+    if (!old) return;
+    try {
+      old.disconnect();
+    } catch (err) {
+      this.opts.logger.debug({ err }, 'Disconnecting the old streaming client failed');
+    }
+  }
+}
+
+/** faye rejects a subscription with an Error whose message is the Bayeux error ("400::…"). */
+function bayeuxError(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  if (typeof err === 'object' && err !== null && 'message' in err) return String((err as Error).message);
+  return String(err);
+}
