@@ -9,8 +9,8 @@ import * as F from './snapshot-fields';
 /**
  * Loads deal snapshots (CONTRACT.md's shape) for a batch of opportunities with a constant number of
  * queries per 200 ids, whatever the batch holds: one Opportunity query whose subqueries bring the
- * contact roles, stage history and commitments, plus one query each for Task, Event and EmailMessage
- * by parent id. There is never a query per deal: that is what keeps a burst under its API budget.
+ * contact roles, stage history, commitments, tasks and meetings, plus one EmailMessage query by
+ * parent id. There is never a query per deal: that is what keeps a burst under its API budget.
  */
 
 export interface LoadOptions extends ApiCallCounter {
@@ -75,29 +75,16 @@ async function loadChunk(
 ): Promise<LoadedSnapshots> {
   const max = opts.maxRecordsPerQuery ?? DEFAULT_MAX_RECORDS;
   const list = inList(ids);
-  // Four independent queries: run together, so a batch costs one round trip of latency.
-  const [opps, tasks, events, emails] = await Promise.all([
-    queryAll(conn, F.opportunityQuery(fields, list), opts, max),
-    queryAll(conn, F.taskQuery(list, days), opts, max),
-    queryAll(conn, F.eventQuery(list, days), opts, max),
+  // Two independent queries, run together: a batch costs one round trip of latency.
+  const [opps, emails] = await Promise.all([
+    queryAll(conn, F.opportunityQuery(fields, list, days), opts, max),
     loadEmails(conn, F.emailQuery(list, days), opts, max),
   ]);
-  const byParent = {
-    tasks: groupBy(tasks, 'WhatId'),
-    events: groupBy(events, 'WhatId'),
-    emails: groupBy(emails, 'RelatedToId'),
-  };
+  const emailsByParent = groupBy(emails, 'RelatedToId');
   const out: LoadedSnapshots = { snapshots: new Map(), current: new Map() };
   for (const opp of opps) {
     const id = String(opp.Id);
-    out.snapshots.set(
-      id,
-      buildSnapshot(opp, fields, {
-        tasks: byParent.tasks.get(id) ?? [],
-        events: byParent.events.get(id) ?? [],
-        emails: byParent.emails.get(id) ?? [],
-      }),
-    );
+    out.snapshots.set(id, buildSnapshot(opp, fields, emailsByParent.get(id) ?? []));
     out.current.set(id, pick(opp, Object.values(fields.outputs)));
   }
   return out;
@@ -122,18 +109,14 @@ async function loadEmails(
   }
 }
 
-function buildSnapshot(
-  opp: SfRecord,
-  fields: FieldMap,
-  activities: { tasks: SfRecord[]; events: SfRecord[]; emails: SfRecord[] },
-): DealSnapshot {
+function buildSnapshot(opp: SfRecord, fields: FieldMap, emails: SfRecord[]): DealSnapshot {
   const c = fields.commitment;
   return {
     opportunity: pick(opp, F.opportunityFields(fields)),
     contactRoles: children(opp, 'OpportunityContactRoles').map((r) => pick(r, F.CONTACT_ROLE_FIELDS)),
-    tasks: activities.tasks.map((r) => pick(r, F.TASK_FIELDS)),
-    events: activities.events.map((r) => pick(r, F.EVENT_FIELDS)),
-    emails: activities.emails.map((r) => pick(r, F.EMAIL_FIELDS)),
+    tasks: children(opp, 'Tasks').map((r) => pick(r, F.TASK_FIELDS)),
+    events: children(opp, 'Events').map((r) => pick(r, F.EVENT_FIELDS)),
+    emails: emails.map((r) => pick(r, F.EMAIL_FIELDS)),
     history: children(opp, 'OpportunityHistories').map((r) => pick(r, F.HISTORY_FIELDS)),
     // The org's names for the yes-ledger fields become the snapshot's canonical ones.
     commitments: children(opp, c.relationship).map((r) => ({

@@ -65,13 +65,20 @@ export function commitmentFields(fields: FieldMap): string[] {
   return unique([c.type, c.ownerSide, c.status, c.dueDate, c.completedDate, c.contact, 'CreatedDate']);
 }
 
-export function opportunityQuery(fields: FieldMap, ids: string): string {
+/**
+ * One query brings a deal with everything but its emails: contact roles, stage history, commitments,
+ * and its recent tasks and meetings as child subqueries of Opportunity (Tasks, Events). One query per
+ * 200 deals instead of three keeps a burst near one read and one write per 200 deals.
+ */
+export function opportunityQuery(fields: FieldMap, ids: string, days: number): string {
   return [
     `SELECT ${opportunityFields(fields).join(', ')},`,
     `(SELECT ${CONTACT_ROLE_FIELDS.join(', ')} FROM OpportunityContactRoles),`,
     // Full stage history, oldest first: close-date pushes and stage regressions span the deal's life.
     `(SELECT ${HISTORY_FIELDS.join(', ')} FROM OpportunityHistories ORDER BY CreatedDate ASC),`,
-    `(SELECT ${commitmentFields(fields).join(', ')} FROM ${fields.commitment.relationship})`,
+    `(SELECT ${commitmentFields(fields).join(', ')} FROM ${fields.commitment.relationship}),`,
+    `(SELECT ${TASK_FIELDS.join(', ')} FROM Tasks WHERE ${recentTasks(days)}),`,
+    `(SELECT ${EVENT_FIELDS.join(', ')} FROM Events WHERE ${recentEvents(days)})`,
     `FROM Opportunity WHERE Id IN (${ids})`,
   ].join(' ');
 }
@@ -80,19 +87,13 @@ export function opportunityQuery(fields: FieldMap, ids: string): string {
  * Recent tasks: touched lately (completing a task modifies it) or due lately. LAST_N_DAYS with `=`
  * is the range from n days ago to the end of today, the one comparison whose meaning is unambiguous.
  */
-export function taskQuery(ids: string, days: number): string {
-  return (
-    `SELECT WhatId, ${TASK_FIELDS.join(', ')} FROM Task WHERE WhatId IN (${ids}) ` +
-    `AND (LastModifiedDate = LAST_N_DAYS:${days} OR ActivityDate = LAST_N_DAYS:${days})`
-  );
+function recentTasks(days: number): string {
+  return `(LastModifiedDate = LAST_N_DAYS:${days} OR ActivityDate = LAST_N_DAYS:${days})`;
 }
 
 /** Recent events: touched lately or held lately (a meeting booked months ago and held last week). */
-export function eventQuery(ids: string, days: number): string {
-  return (
-    `SELECT WhatId, ${EVENT_FIELDS.join(', ')} FROM Event WHERE WhatId IN (${ids}) ` +
-    `AND (LastModifiedDate = LAST_N_DAYS:${days} OR StartDateTime = LAST_N_DAYS:${days})`
-  );
+function recentEvents(days: number): string {
+  return `(LastModifiedDate = LAST_N_DAYS:${days} OR StartDateTime = LAST_N_DAYS:${days})`;
 }
 
 /** Recent emails: sent or received lately; drafts have no MessageDate, so creation counts too. */

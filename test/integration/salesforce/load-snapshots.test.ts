@@ -65,36 +65,42 @@ function opportunity(id: string, extra: Record<string, unknown> = {}) {
         CreatedDate: '2026-09-20T09:00:00.000+0000',
       },
     ]),
+    Tasks: queryResult([task(id, 1)]),
+    Events: queryResult([event(id)]),
     ...extra,
   };
 }
 
-const task = (whatId: string, n: number) => ({
-  attributes: attrs('Task', `00T00000000000${n}AAA`),
-  WhatId: whatId,
-  Id: `00T00000000000${n}AAA`,
-  Subject: `Call ${n}`,
-  TaskSubtype: 'Call',
-  Type: 'Call',
-  CallType: 'Inbound',
-  Status: 'Completed',
-  ActivityDate: '2026-10-05',
-  CompletedDateTime: '2026-10-05T15:00:00.000+0000',
-  CreatedDate: '2026-10-05T15:00:00.000+0000',
-  WhoId: '003000000000001AAA',
-  OwnerId: '005000000000001AAA',
-});
-const event = (whatId: string) => ({
-  attributes: attrs('Event', '00U000000000001AAA'),
-  WhatId: whatId,
-  Id: '00U000000000001AAA',
-  Subject: 'Demo',
-  StartDateTime: '2026-10-07T14:00:00.000+0000',
-  EndDateTime: '2026-10-07T15:00:00.000+0000',
-  WhoId: '003000000000001AAA',
-  OwnerId: '005000000000001AAA',
-  CreatedDate: '2026-10-01T08:00:00.000+0000',
-});
+function task(whatId: string, n: number) {
+  return {
+    attributes: attrs('Task', `00T00000000000${n}AAA`),
+    WhatId: whatId,
+    Id: `00T00000000000${n}AAA`,
+    Subject: `Call ${n}`,
+    TaskSubtype: 'Call',
+    Type: 'Call',
+    CallType: 'Inbound',
+    Status: 'Completed',
+    ActivityDate: '2026-10-05',
+    CompletedDateTime: '2026-10-05T15:00:00.000+0000',
+    CreatedDate: '2026-10-05T15:00:00.000+0000',
+    WhoId: '003000000000001AAA',
+    OwnerId: '005000000000001AAA',
+  };
+}
+function event(whatId: string) {
+  return {
+    attributes: attrs('Event', '00U000000000001AAA'),
+    WhatId: whatId,
+    Id: '00U000000000001AAA',
+    Subject: 'Demo',
+    StartDateTime: '2026-10-07T14:00:00.000+0000',
+    EndDateTime: '2026-10-07T15:00:00.000+0000',
+    WhoId: '003000000000001AAA',
+    OwnerId: '005000000000001AAA',
+    CreatedDate: '2026-10-01T08:00:00.000+0000',
+  };
+}
 const email = (relatedToId: string) => ({
   attributes: attrs('EmailMessage', '02s000000000001AAA'),
   RelatedToId: relatedToId,
@@ -108,7 +114,7 @@ const email = (relatedToId: string) => ({
 
 /** One interceptor per query the loader may send; answers with the records for the ids in the query. */
 function answerAll(scope: nock.Scope, recordsFor: (object: string, ids: string[]) => unknown[]) {
-  for (const object of ['Opportunity', 'Task', 'Event', 'EmailMessage']) {
+  for (const object of ['Opportunity', 'EmailMessage']) {
     scope
       .get(`${API}/query`)
       .query(fromObject(object))
@@ -122,8 +128,6 @@ function answerAll(scope: nock.Scope, recordsFor: (object: string, ids: string[]
 const records = (object: string, ids: string[]): unknown[] =>
   ids.flatMap((id): unknown[] => {
     if (object === 'Opportunity') return [opportunity(id)];
-    if (object === 'Task') return [task(id, 1)];
-    if (object === 'Event') return [event(id)];
     return [email(id)];
   });
 
@@ -172,11 +176,13 @@ describe('loadSnapshots against the REST API', () => {
     expect(opp).toContain('FROM Buying_Commitments__r');
     expect(opp).toContain('FROM OpportunityContactRoles');
     expect(opp).toContain('FROM OpportunityHistories');
+    expect(opp).toMatch(/FROM Tasks WHERE \(LastModifiedDate = LAST_N_DAYS:90 /);
+    expect(opp).toMatch(/FROM Events WHERE \(LastModifiedDate = LAST_N_DAYS:90 /);
     expect(opp).toContain('Commitment_Adjusted_Probability__c');
     expect(opp).not.toMatch(/\bDescription\b/);
-    for (const q of seen.filter((s) => / FROM (Task|Event|EmailMessage) /.test(s))) {
-      expect(q).toContain('LAST_N_DAYS:90');
-    }
+    const emails = seen.find((q) => q.includes(' FROM EmailMessage WHERE ')) ?? '';
+    expect(emails).toContain('LAST_N_DAYS:90');
+    expect(seen).toHaveLength(2);
   });
 
   it('sends the same number of queries for 1 and for 150 ids, and chunks 250 ids at 200', async () => {
@@ -186,7 +192,7 @@ describe('loadSnapshots against the REST API', () => {
       const calls: ApiCallKind[] = [];
       const inLists: string[][] = [];
       const scope = nock(INSTANCE);
-      for (let i = 0; i < expectedRequests / 4; i++)
+      for (let i = 0; i < expectedRequests / 2; i++)
         answerAll(scope, (object, got) => {
           if (object === 'Opportunity') inLists.push(got);
           return records(object, got);
@@ -196,12 +202,12 @@ describe('loadSnapshots against the REST API', () => {
       expect(snapshots.size).toBe(ids.length);
       return { calls: calls.length, inLists };
     };
-    expect((await callsFor([ID], 4)).calls).toBe(4);
-    const big = await callsFor(ids150, 4);
-    expect(big.calls).toBe(4);
+    expect((await callsFor([ID], 2)).calls).toBe(2);
+    const big = await callsFor(ids150, 2);
+    expect(big.calls).toBe(2);
     expect(big.inLists[0]).toHaveLength(150);
-    const bigger = await callsFor(ids250, 8);
-    expect(bigger.calls).toBe(8);
+    const bigger = await callsFor(ids250, 4);
+    expect(bigger.calls).toBe(4);
     expect(bigger.inLists.map((l) => l.length).sort()).toEqual([200, 50].sort());
   });
 
@@ -211,11 +217,13 @@ describe('loadSnapshots against the REST API', () => {
     const firstHistory = opportunity(ID).OpportunityHistories;
     const pagedOpp = opportunity(ID, {
       OpportunityHistories: { ...firstHistory, done: false, nextRecordsUrl: `${API}/query/01gOPPHIST-1` },
+      Tasks: { ...queryResult([task(ID, 1)]), done: false, nextRecordsUrl: `${API}/query/01gTASKS-1` },
     });
     scope
       .get(`${API}/query`)
       .query(fromObject('Opportunity'))
-      .reply(200, queryResult([pagedOpp]));
+      .reply(200, queryResult([opportunity(oppId(2))], `${API}/query/01gOPPS-1`));
+    scope.get(`${API}/query/01gOPPS-1`).reply(200, queryResult([pagedOpp]));
     scope.get(`${API}/query/01gOPPHIST-1`).reply(
       200,
       queryResult([
@@ -226,20 +234,18 @@ describe('loadSnapshots against the REST API', () => {
         },
       ]),
     );
-    scope
-      .get(`${API}/query`)
-      .query(fromObject('Task'))
-      .reply(200, queryResult([task(ID, 1)], `${API}/query/01gTASKS-2000`));
-    scope.get(`${API}/query/01gTASKS-2000`).reply(200, queryResult([task(ID, 2), task(ID, 3)]));
-    scope.get(`${API}/query`).query(fromObject('Event')).reply(200, queryResult([]));
+    scope.get(`${API}/query/01gTASKS-1`).reply(200, queryResult([task(ID, 2), task(ID, 3)]));
     scope.get(`${API}/query`).query(fromObject('EmailMessage')).reply(200, queryResult([]));
 
-    const { snapshots } = await loadSnapshots(connect(), [ID], fields, { onApiCall: (k) => calls.push(k) });
+    const { snapshots } = await loadSnapshots(connect(), [ID, oppId(2)], fields, {
+      onApiCall: (k) => calls.push(k),
+    });
     scope.done();
     const snap = snapshots.get(ID);
     expect(snap?.tasks.map((t) => t.Subject)).toEqual(['Call 1', 'Call 2', 'Call 3']);
     expect(snap?.history.map((h) => h.StageName)).toEqual(['Prospecting', 'Negotiation/Review']);
-    expect(calls).toHaveLength(6);
+    expect(snapshots.size).toBe(2);
+    expect(calls).toHaveLength(5);
     expect(() => parseSnapshot(snap, fields)).not.toThrow();
   });
 
@@ -322,11 +328,10 @@ describe('loadSnapshots against the REST API', () => {
 
   it('treats a missing EmailMessage object (no Enhanced Email) as no emails', async () => {
     const scope = nock(INSTANCE);
-    for (const object of ['Opportunity', 'Task', 'Event'])
-      scope
-        .get(`${API}/query`)
-        .query(fromObject(object))
-        .reply(200, queryResult(records(object, [ID])));
+    scope
+      .get(`${API}/query`)
+      .query(fromObject('Opportunity'))
+      .reply(200, queryResult(records('Opportunity', [ID])));
     scope
       .get(`${API}/query`)
       .query(fromObject('EmailMessage'))
@@ -339,7 +344,7 @@ describe('loadSnapshots against the REST API', () => {
 
   it('reports REQUEST_LIMIT_EXCEEDED on a query as ORG_LIMIT_EXCEEDED', async () => {
     const scope = nock(INSTANCE);
-    for (const object of ['Opportunity', 'Task', 'Event', 'EmailMessage'])
+    for (const object of ['Opportunity', 'EmailMessage'])
       scope
         .get(`${API}/query`)
         .query(fromObject(object))
@@ -347,7 +352,7 @@ describe('loadSnapshots against the REST API', () => {
     const err = await loadSnapshots(connect(), [ID], fields).catch((e: unknown) => e);
     expect((err as ScorerError).code).toBe('ORG_LIMIT_EXCEEDED');
     expect((err as ScorerError).retryable).toBe(true);
-    // The four queries are sent together; wait for all of them before checking the scope.
+    // The two queries are sent together; wait for all of them before checking the scope.
     await new Promise((r) => setTimeout(r, 50));
     scope.done();
   });
