@@ -4,15 +4,16 @@ import type { SandboxCore } from './core';
 import { describeGlobal, describeObject } from './describe';
 import { findField, findObject } from './schema';
 import { SfError, invalidField } from './sf-errors';
-import { attributes, runQuery } from './soql-engine';
+import { attributes, prepareQuery } from './soql-engine';
 import { valueOf } from './store';
 import { writeCtx } from './rest-guard';
 import type { SaveResult } from './writes';
 
 const COLLECTION_LIMIT = 200;
 
+/** A query's answer kept for its later pages, each record already JSON (see `prepareQuery`). */
 interface Cursor {
-  records: Record<string, unknown>[];
+  records: string[];
   totalSize: number;
 }
 
@@ -29,21 +30,22 @@ export function restRoutes(core: SandboxCore): Router {
     const records = cur.records.slice(from, from + size);
     const done = from + size >= cur.records.length;
     if (done) cursors.delete(id);
-    res.json({
-      totalSize: cur.totalSize,
-      done,
-      ...(done ? {} : { nextRecordsUrl: `${base()}/query/${id}-${from + size}` }),
-      records,
-    });
+    // The bytes res.json would send for {totalSize, done, nextRecordsUrl?, records}, without
+    // serialising the records a second time.
+    const next = done ? '' : `"nextRecordsUrl":${JSON.stringify(`${base()}/query/${id}-${from + size}`)},`;
+    res
+      .type('json')
+      .send(`{"totalSize":${cur.totalSize},"done":${done},${next}"records":[${records.join(',')}]}`);
   };
 
   const query = (req: Request, res: Response): void => {
     const q = req.query.q;
     if (typeof q !== 'string' || !q.trim())
       throw new SfError(400, 'MALFORMED_QUERY', 'A query string has to be specified');
-    const result = runQuery(q, { store: core.store, now: core.clock.now(), apiVersion: core.apiVersion });
+    const result = prepareQuery(q, { store: core.store, now: core.clock.now(), apiVersion: core.apiVersion });
+    const records = Array.from({ length: result.length }, (_, i) => JSON.stringify(result.record(i)));
     const id = `01g5g0${(++cursorSeq).toString().padStart(9, '0')}`;
-    cursors.set(id, { records: result.records, totalSize: result.totalSize });
+    cursors.set(id, { records, totalSize: result.totalSize });
     page(req, res, id, 0);
   };
 

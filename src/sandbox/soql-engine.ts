@@ -6,14 +6,17 @@
 import { parseQuery, type Condition, type Query, type FieldSubquery } from '@jetstreamapp/soql-parser-js';
 import { sortRows, type OrderItem } from './soql-sort';
 import { compileWhere, tokenize, type Getter, type Pred } from './soql-where';
+import { candidates } from './soql-index';
 import { findChildRel, findField, findObject, findParentRel, type ObjectDef } from './schema';
-import { to18, valueOf, type RecordStore, type SObjectRecord } from './store';
+import { valueOf, type RecordStore, type SObjectRecord } from './store';
 import { SfError, invalidField, malformed } from './sf-errors';
 
 export interface QueryContext {
   store: RecordStore;
   now: number;
   apiVersion: string;
+  /** false: answer every query by scanning, the reference the index paths are tested against. */
+  useIndexes?: boolean;
 }
 
 /**
@@ -22,6 +25,7 @@ export interface QueryContext {
  */
 interface RunCache {
   preds: WeakMap<Query, Pred | null>;
+  readers: Map<string, Map<string, Reader>>;
   validated: WeakSet<Query>;
   names: WeakMap<Query, (string | undefined)[]>;
   children: WeakMap<FieldSubquery, Query>;
@@ -29,6 +33,7 @@ interface RunCache {
 type RunContext = QueryContext & { cache?: RunCache };
 const newCache = (): RunCache => ({
   preds: new WeakMap(),
+  readers: new Map(),
   validated: new WeakSet(),
   names: new WeakMap(),
   children: new WeakMap(),
@@ -49,9 +54,30 @@ export function parseSoql(soql: string): Query {
   }
 }
 
-export function runQuery(soql: string, ctx: QueryContext): QueryResult {
+/**
+ * An answer whose top-level records are built one at a time, when asked for. The REST route turns
+ * each into JSON at once, so a 200-deal answer never exists as one tree of 5,000 objects: the young
+ * generation then holds strings rather than that tree, and scavenges stay short.
+ */
+export interface LazyResult {
+  totalSize: number;
+  /** How many records the answer holds (none for COUNT(), whatever totalSize says). */
+  length: number;
+  record(i: number): Record<string, unknown>;
+}
+
+export function prepareQuery(soql: string, ctx: QueryContext): LazyResult {
   const run: RunContext = { ...ctx, cache: newCache() };
   return execute(parseSoql(soql), run);
+}
+
+export function runQuery(soql: string, ctx: QueryContext): QueryResult {
+  return materialize(prepareQuery(soql, ctx));
+}
+
+function materialize(res: LazyResult): QueryResult {
+  const records = Array.from({ length: res.length }, (_, i) => res.record(i));
+  return { totalSize: res.totalSize, done: true, records };
 }
 
 function objectOf(name: string | undefined): ObjectDef {
@@ -79,31 +105,26 @@ function resolvePath(obj: ObjectDef, rec: SObjectRecord, path: string, store: Re
   return valueOf(cur, fd.name);
 }
 
-/** Uses the id and parent-id indexes when the WHERE is a pure AND chain with an equality on one. */
-function candidates(obj: ObjectDef, q: Query, store: RecordStore): Iterable<SObjectRecord> {
-  if (!q.where) return store.all(obj.name);
-  const tokens = tokenize(q.where);
-  if (tokens.some((t) => t === 'OR' || t === 'NOT')) return store.all(obj.name);
-  for (const t of tokens) {
-    if (typeof t !== 'object') continue;
-    const c = t.cond as unknown as {
-      field?: string;
-      operator?: string;
-      value?: string | string[];
-      literalType?: unknown;
-    };
-    if (!c.field || (c.operator !== '=' && c.operator !== 'IN') || c.literalType !== 'STRING') continue;
-    const fd = findField(obj.name, c.field);
-    if (!fd || (fd.type !== 'id' && !store.isIndexed(obj.name, fd.name))) continue;
-    const values = (Array.isArray(c.value) ? c.value : [c.value ?? '']).map((v) =>
-      to18(v.replace(/^'|'$/g, '')),
-    );
-    if (fd.type === 'id') {
-      return values.map((v) => store.get(obj.name, v)).filter((r): r is SObjectRecord => r !== undefined);
-    }
-    return values.flatMap((v) => store.children(obj.name, fd.name, v));
+type Reader = (rec: SObjectRecord) => unknown;
+
+/**
+ * A path's value on a record of `obj`. A plain field name is looked up once, not per row: WHERE and
+ * ORDER BY of a child subquery run over every child of 200 parents.
+ */
+function reader(obj: ObjectDef, path: string, ctx: QueryContext): Reader {
+  const cache = (ctx as RunContext).cache?.readers;
+  let byPath = cache?.get(obj.name);
+  if (!byPath) {
+    byPath = new Map();
+    cache?.set(obj.name, byPath);
   }
-  return store.all(obj.name);
+  let read = byPath.get(path);
+  if (!read) {
+    const name = path.includes('.') ? undefined : findField(obj.name, path)?.name;
+    read = name ? (rec) => valueOf(rec, name) : (rec) => resolvePath(obj, rec, path, ctx.store);
+    byPath.set(path, read);
+  }
+  return read;
 }
 
 function select(
@@ -112,20 +133,20 @@ function select(
   ctx: QueryContext,
   pool?: Iterable<SObjectRecord>,
 ): SObjectRecord[] {
-  const getterFor =
-    (rec: SObjectRecord): Getter =>
-    (path) =>
-      resolvePath(obj, rec, path, ctx.store);
+  // One getter for the whole scan, pointed at each row in turn, rather than a closure per row.
+  let row: SObjectRecord;
+  const get: Getter = (path) => reader(obj, path, ctx)(row);
   let pred = (ctx as RunContext).cache?.preds.get(q);
   if (pred === undefined) {
     pred = q.where ? compileWhere(q.where, { now: ctx.now, semiJoin: (cond) => semiJoin(cond, ctx) }) : null;
     (ctx as RunContext).cache?.preds.set(q, pred);
   }
   const rows: SObjectRecord[] = [];
-  for (const r of pool ?? candidates(obj, q, ctx.store)) {
-    if (!pred || pred(getterFor(r))) rows.push(r);
+  for (const r of pool ?? candidates(obj, q, ctx)) {
+    row = r;
+    if (!pred || pred(get)) rows.push(r);
   }
-  if (q.orderBy) sortRows(rows, q, (r, path) => resolvePath(obj, r, path, ctx.store));
+  if (q.orderBy) sortRows(rows, q, (r, path) => reader(obj, path, ctx)(r));
   const offset = q.offset ?? 0;
   return rows.slice(offset, q.limit !== undefined ? offset + q.limit : undefined);
 }
@@ -140,7 +161,7 @@ function semiJoin(cond: Condition, ctx: QueryContext): Set<string> {
   return new Set(select(obj, sub, ctx).map((r) => String(resolvePath(obj, r, field, ctx.store))));
 }
 
-function execute(q: Query, ctx: QueryContext, pool?: Iterable<SObjectRecord>): QueryResult {
+function execute(q: Query, ctx: QueryContext, pool?: Iterable<SObjectRecord>): LazyResult {
   const obj = objectOf(q.sObject);
   if (q.groupBy) throw malformed('GROUP BY is not supported by the sandbox org');
   const fields = q.fields ?? [];
@@ -160,7 +181,7 @@ function execute(q: Query, ctx: QueryContext, pool?: Iterable<SObjectRecord>): Q
     cache?.names.set(q, names);
   }
   const plan = names;
-  return { totalSize: rows.length, done: true, records: rows.map((r) => project(obj, r, q, ctx, plan)) };
+  return { totalSize: rows.length, length: rows.length, record: (i) => project(obj, rows[i], q, ctx, plan) };
 }
 
 function countQuery(
@@ -168,15 +189,15 @@ function countQuery(
   q: Query,
   ctx: QueryContext,
   fn: { functionName: string; alias?: string },
-) {
+): LazyResult {
   if (fn.functionName.toUpperCase() !== 'COUNT') throw malformed(`${fn.functionName} is not supported`);
   const n = select(obj, { ...q, limit: undefined, offset: undefined }, ctx).length;
   if ((fn as { parameters?: unknown[] }).parameters?.length) {
     const rec = { attributes: { type: 'AggregateResult' }, [fn.alias ?? 'expr0']: n };
-    return { totalSize: 1, done: true, records: [rec] };
+    return { totalSize: 1, length: 1, record: () => rec };
   }
   // COUNT() answers with the count as totalSize and no records, as Salesforce does.
-  return { totalSize: n, done: true, records: [] };
+  return { totalSize: n, length: 0, record: () => ({}) };
 }
 
 /** Fails on unknown fields in WHERE and ORDER BY up front, even when no row would be evaluated. */
@@ -276,14 +297,17 @@ function setParentField(
 function childResult(obj: ObjectDef, rec: SObjectRecord, fd: FieldSubquery, ctx: QueryContext) {
   const rel = findChildRel(obj.name, fd.subquery.relationshipName);
   if (!rel) throw malformed(`unknown relationship ${fd.subquery.relationshipName}`);
-  const pool = ctx.store.children(rel.childObject, rel.field, rec.Id);
+  const pool =
+    ctx.useIndexes === false
+      ? [...ctx.store.all(rel.childObject)].filter((r) => r[rel.field] === rec.Id)
+      : ctx.store.children(rel.childObject, rel.field, rec.Id);
   const cache = (ctx as RunContext).cache;
   let sub = cache?.children.get(fd);
   if (!sub) {
     sub = { ...fd.subquery, sObject: rel.childObject } as Query;
     cache?.children.set(fd, sub);
   }
-  const res = execute(sub, ctx, pool);
+  const res = materialize(execute(sub, ctx, pool));
   // An empty child relationship comes back as null, not as an empty result.
   return res.totalSize === 0 ? null : res;
 }

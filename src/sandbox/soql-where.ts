@@ -41,6 +41,48 @@ export function tokenize(where: WhereClause): Token[] {
   return out;
 }
 
+/**
+ * The conditions every matching row must meet: those joined by AND at the top level, looking
+ * through parentheses but not through OR or NOT. `Id IN (…) AND (A OR B)` gives the `Id IN (…)`,
+ * which is what lets the engine answer from an index instead of a scan.
+ */
+export function requiredConditions(where: WhereClause): Condition[] {
+  const tokens = tokenize(where);
+  let pos = 0;
+  const parseOr = (): Condition[] => {
+    const first = parseAnd();
+    let alone = true;
+    while (tokens[pos] === 'OR') {
+      pos++;
+      parseAnd();
+      alone = false;
+    }
+    return alone ? first : [];
+  };
+  const parseAnd = (): Condition[] => {
+    const out = parseUnary();
+    while (tokens[pos] === 'AND') {
+      pos++;
+      out.push(...parseUnary());
+    }
+    return out;
+  };
+  const parseUnary = (): Condition[] => {
+    const t = tokens[pos++];
+    if (t === 'NOT') {
+      parseUnary();
+      return [];
+    }
+    if (t === '(') {
+      const inner = parseOr();
+      pos++; // the ')'; compileWhere has already rejected unbalanced input
+      return inner;
+    }
+    return t && typeof t === 'object' ? [t.cond] : [];
+  };
+  return parseOr();
+}
+
 export interface WhereContext {
   now: number;
   semiJoin: SemiJoin;
@@ -84,7 +126,7 @@ export function compileWhere(where: WhereClause, ctx: WhereContext): Pred {
   return pred;
 }
 
-function unquote(v: string): string {
+export function unquote(v: string): string {
   return v.startsWith("'") && v.endsWith("'") ? v.slice(1, -1).replace(/\\'/g, "'") : v;
 }
 

@@ -1,6 +1,6 @@
 /**
- * In-memory records, indexed by id and by every reference field, so child subqueries over 100k
- * opportunities are lookups rather than scans.
+ * In-memory records, indexed by id and by the reference fields child relationships follow, so child
+ * subqueries and `WhatId IN (…)` over 100k opportunities are lookups rather than scans.
  */
 import { OBJECTS, objectForId } from './schema';
 
@@ -26,6 +26,26 @@ export function idChecksum(id15: string): string {
 /** 15-character ids become their 18-character form; anything else is returned unchanged. */
 export function to18(id: string): string {
   return id.length === 15 && /^[a-zA-Z0-9]{15}$/.test(id) ? id + idChecksum(id) : id;
+}
+
+/**
+ * An 18-character id in any letter case, back in the case it is stored in: the suffix records which
+ * of the first 15 characters are upper case. Compared case-insensitively (as the WHERE scan does),
+ * two 18-character ids are equal exactly when their restored forms are, so an index lookup by the
+ * restored form finds what a scan would. Anything else is returned unchanged.
+ */
+export function caseSafe(id: string): string {
+  if (id.length !== 18 || !/^[a-zA-Z0-9]{18}$/.test(id)) return id;
+  let body = '';
+  for (let chunk = 0; chunk < 3; chunk++) {
+    const bits = CHECKSUM_CHARS.indexOf(id[15 + chunk].toUpperCase());
+    if (bits < 0) return id;
+    for (let i = 0; i < 5; i++) {
+      const c = id[chunk * 5 + i];
+      body += bits & (1 << i) ? c.toUpperCase() : c.toLowerCase();
+    }
+  }
+  return body + id.slice(15).toUpperCase();
 }
 
 export function makeId(prefix: string, n: number): string {
@@ -58,10 +78,16 @@ export function valueOf(rec: Record<string, unknown>, field: string): unknown {
   return null;
 }
 
+const NONE: readonly SObjectRecord[] = Object.freeze([]);
+
 export class RecordStore {
   private readonly byObject = new Map<string, Map<string, SObjectRecord>>();
-  /** `Object.Field` → parent id → child ids (arrays: millions of tiny Sets cost hundreds of MB). */
-  private readonly byRef = new Map<string, Map<string, string[]>>();
+  /**
+   * `Object.Field` → parent id → the child records themselves, not their ids: a child subquery then
+   * costs no lookup in a table of 700k tasks per child (arrays: millions of tiny Sets cost hundreds
+   * of MB). `put` replaces a record object, never edits it, so the lists stay current.
+   */
+  private readonly byRef = new Map<string, Map<string, SObjectRecord[]>>();
   private readonly refFields = new Map<string, string[]>();
   private counter = 1;
 
@@ -103,16 +129,9 @@ export class RecordStore {
     return this.refFields.get(objectName)?.includes(field) ?? false;
   }
 
-  children(objectName: string, field: string, parentId: string): SObjectRecord[] {
-    const ids = this.byRef.get(`${objectName}.${field}`)?.get(parentId);
-    if (!ids) return [];
-    const t = this.table(objectName);
-    const out: SObjectRecord[] = [];
-    for (const id of ids) {
-      const r = t.get(id);
-      if (r) out.push(r);
-    }
-    return out;
+  /** The index's own list, in insertion order: read it, do not change it. */
+  children(objectName: string, field: string, parentId: string): readonly SObjectRecord[] {
+    return this.byRef.get(`${objectName}.${field}`)?.get(parentId) ?? NONE;
   }
 
   /** Insert or replace a whole record, keeping the reference indexes right. */
@@ -158,8 +177,8 @@ export class RecordStore {
       let m = this.byRef.get(key);
       if (!m) this.byRef.set(key, (m = new Map()));
       const list = m.get(v);
-      if (!list) m.set(v, [rec.Id]);
-      else if (!list.includes(rec.Id)) list.push(rec.Id);
+      if (!list) m.set(v, [rec]);
+      else if (!list.includes(rec)) list.push(rec);
     }
   }
 
@@ -167,7 +186,7 @@ export class RecordStore {
     for (const field of this.refFields.get(objectName) ?? []) {
       const v = rec[field];
       const list = typeof v === 'string' ? this.byRef.get(`${objectName}.${field}`)?.get(v) : undefined;
-      const at = list ? list.indexOf(rec.Id) : -1;
+      const at = list ? list.indexOf(rec) : -1;
       if (list && at >= 0) list.splice(at, 1);
     }
   }
