@@ -1,10 +1,11 @@
 /**
- * The admin API under /__sandbox/: fault switches, stats, write log, gap events, clock and the
- * simulator. It needs no token: the sandbox is a local test tool.
+ * The admin API under /__sandbox/: fault switches, stats, write log, gap events, clock, token
+ * revocation and the simulator. It needs no token: the sandbox is a local test tool.
  */
 import express, { type Router } from 'express';
 import type { SandboxCore } from './core';
 import type { Faults } from './faults';
+import { revokeTokens } from './oauth-routes';
 import type { ActivitySimulator } from './simulator';
 
 export interface GapRequest {
@@ -79,6 +80,8 @@ export function adminRoutes(core: SandboxCore, sim: ActivitySimulator, cometdCli
     core.faults.reset();
     res.status(204).end();
   });
+  // Every current access token expires at once, as when an admin revokes the integration's sessions.
+  r.post('/tokens/revoke', (_req, res) => void res.json({ revoked: revokeTokens(core) }));
   r.post('/gap', (req, res) => void res.json({ replayId: publishGap(core, req.body ?? {}) }));
   r.post('/clock', (req, res) => {
     const b = (req.body ?? {}) as { advanceMs?: number; set?: string };

@@ -2,7 +2,6 @@
  * The sandbox org: a local Salesforce stand-in (REST + CometD + generated data + faults) for the
  * demo, the tests and the benchmarks. `startSandbox` is what the CLI and the tests call.
  */
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,6 +13,7 @@ import { SandboxClock } from './clock';
 import { createCore, type SandboxCore } from './core';
 import type { Faults, Stats, WriteLogEntry } from './faults';
 import { generateOrg, loadOrg, saveOrg, type GeneratedOrg } from './generator';
+import { newToken, oauthRoutes, revokeTokens, type JwtClient } from './oauth-routes';
 import { errorHandler, restGuard } from './rest-guard';
 import { restRoutes } from './rest-routes';
 import { ActivitySimulator } from './simulator';
@@ -35,6 +35,8 @@ export interface SandboxOptions {
   dailyApiLimit?: number;
   clock?: SandboxClock;
   logger?: Logger;
+  /** Connected apps allowed to use the JWT bearer grant at /services/oauth2/token (as the integration user). */
+  jwtClients?: JwtClient[];
 }
 
 export interface Sandbox {
@@ -43,6 +45,8 @@ export interface Sandbox {
   apiVersion: string;
   accessToken: string;
   integrationUserId: string;
+  /** The integration user's Username: the `sub` a JWT bearer assertion must name. */
+  integrationUsername: string;
   sellerToken: string;
   sellerUserId: string;
   store: RecordStore;
@@ -54,10 +58,10 @@ export interface Sandbox {
   core: SandboxCore;
   cometdClients(): number;
   publishGap(req?: GapRequest): number;
+  /** Invalidates every current access token (the next call answers 401); returns how many there were. */
+  revokeTokens(): number;
   close(): Promise<void>;
 }
-
-const newToken = (): string => `00D5g000000SBX1!${randomBytes(24).toString('base64url')}`;
 
 function loadData(opts: SandboxOptions, now: number): GeneratedOrg {
   if (opts.dataFile && existsSync(opts.dataFile)) return loadOrg(opts.dataFile);
@@ -100,6 +104,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       })),
     );
   });
+  app.use(
+    '/services/oauth2',
+    oauthRoutes(core, { jwtClients: opts.jwtClients ?? [], selfUrl: () => url, integrationUserId }),
+  );
   app.use('/services/data', restGuard(core), express.json({ limit: '10mb' }), restRoutes(core));
   app.use('/cometd', bayeux.router());
   app.use(
@@ -108,10 +116,12 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   );
   app.use(errorHandler());
 
+  // The token endpoint names the instance URL in its answers; it is known once the server listens.
+  let url = '';
   const server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  const url = `http://${opts.host ?? '127.0.0.1'}:${port}`;
+  url = `http://${opts.host ?? '127.0.0.1'}:${port}`;
   opts.logger?.info({ url, records: core.store.count('Opportunity') }, 'sandbox org started');
 
   return {
@@ -120,6 +130,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     apiVersion: core.apiVersion,
     accessToken,
     integrationUserId,
+    integrationUsername: String(core.store.get('User', integrationUserId)?.Username ?? ''),
     sellerToken,
     sellerUserId,
     store: core.store,
@@ -131,6 +142,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     core,
     cometdClients: () => bayeux.clientCount(),
     publishGap: (req) => publishGap(core, req),
+    revokeTokens: () => revokeTokens(core),
     close: async () => {
       simulator.stop();
       bayeux.close();
