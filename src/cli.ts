@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { addSandboxCommand } from './cli/sandbox-command';
 import { addScoringCommands } from './cli/scoring-commands';
+import { addServiceCommands } from './cli/service-commands';
 import { reportFailure } from './cli/io';
 
 /** The `commitment-scorer` command: parses arguments and hands over to the modules. */
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
     }
   };
   addScoringCommands(program, run);
+  addServiceCommands(program, run);
   addSandboxCommand(program, run);
   return program;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ScorerError } from '../lib/errors';
+import { parseInterval } from '../pipeline/sweep-scheduler';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -41,6 +42,22 @@ export const envSchema = z
     STATE_DIR: z.string().min(1).default('./.state'),
     RULES_FILE: optionalText,
     ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    SWEEP_INTERVAL: z
+      .string()
+      .default('24h')
+      .superRefine((value, ctx) => {
+        try {
+          parseInterval(value);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        }
+      }),
+    MAX_API_USAGE: z.coerce
+      .number()
+      .int('must be a whole percentage')
+      .min(1, 'must be 1-100')
+      .max(100, 'must be 1-100')
+      .default(80),
     LOG_LEVEL: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   })
   .superRefine((env, ctx) => {

@@ -1,0 +1,74 @@
+import type { Command } from 'commander';
+import { orgAuthFrom, parseEnv, type Env } from '../config/env';
+import { ScorerError } from '../lib/errors';
+import { createLogger } from '../lib/logger';
+import { startService, sweepOnce, type OrgAccess } from '../main';
+import { openSession } from '../salesforce/auth';
+import { createProgress } from './progress';
+
+/** `serve` and `sweep`: the service and the one-off reconciliation against the configured org. */
+export function addServiceCommands(
+  program: Command,
+  run: (action: () => Promise<void> | void) => Promise<void>,
+): void {
+  program
+    .command('serve')
+    .description('Run the service against the configured org: subscribe, score changed deals, write back')
+    .action(() =>
+      run(async () => {
+        const env = parseEnv();
+        const logger = createLogger({ level: env.LOG_LEVEL });
+        const service = await startService(env, await configuredOrg(env), { logger });
+        await untilSignal();
+        await service.close();
+      }),
+    );
+
+  program
+    .command('sweep')
+    .description('Rescore every open opportunity once and write what changed')
+    .option('--dry-run', 'score and count what would change, write nothing')
+    .action((opts: { dryRun?: boolean }) =>
+      run(async () => {
+        const env = parseEnv();
+        const logger = createLogger({ level: env.LOG_LEVEL, destination: process.stderr });
+        const progress = createProgress({ stream: process.stderr, unit: 'deals' });
+        const stop = new AbortController();
+        process.once('SIGINT', () => stop.abort());
+        const result = await sweepOnce(env, await configuredOrg(env), {
+          dryRun: opts.dryRun === true,
+          onProgress: (p) => progress.update(p),
+          signal: stop.signal,
+          logger,
+        });
+        progress.finish();
+        const verb = opts.dryRun ? 'would change' : 'changed';
+        process.stdout.write(
+          `${result.stopped ? 'Stopped after' : 'Swept'} ${result.scored} of ${result.total} open deals: ` +
+            `${result.changed} ${verb}, ${result.written} written, ${result.deadLettered} dead-lettered, ` +
+            `${result.failedChunks} batches failed (${(result.durationMs / 1000).toFixed(1)} s)\n`,
+        );
+        if (result.failedChunks > 0 || result.stopped) process.exitCode = 2;
+      }),
+    );
+}
+
+/** The org the environment names; the sandbox is only for `npm start` and has no credentials to find. */
+export async function configuredOrg(env: Env): Promise<OrgAccess> {
+  const auth = orgAuthFrom(env);
+  if (auth.kind === 'sandbox') {
+    throw new ScorerError(
+      'CONFIG_INVALID',
+      'No org is configured: set SF_ORG, or SF_CLIENT_ID + SF_USERNAME + SF_JWT_KEY_FILE, or SF_INSTANCE_URL + SF_ACCESS_TOKEN (`npm start` runs the sandbox org instead)',
+    );
+  }
+  return openSession(auth, { apiVersion: env.SF_API_VERSION });
+}
+
+/** Resolves on the first SIGINT or SIGTERM: the orchestrator's stop, or Ctrl-C. */
+export function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+}

@@ -1,0 +1,327 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Connection } from 'jsforce';
+import type { Env } from './config/env';
+import { createApp } from './http/app';
+import { createMetrics, type Metrics } from './http/metrics';
+import { ScorerError } from './lib/errors';
+import { createLogger, type Logger } from './lib/logger';
+import { DEFAULT_RULEBOOK_FILE, loadRulebookFile, type Rulebook } from './rules/load-rulebook';
+import { createConnection, loadSnapshots, type ApiCallKind } from './salesforce';
+import { ParentResolver } from './salesforce/resolve-parents';
+import { ChangeSubscriber } from './salesforce/subscriber';
+import { Batcher } from './pipeline/batcher';
+import { createEchoFilter } from './pipeline/echo-filter';
+import { EventIntake } from './pipeline/intake';
+import { PauseGate } from './pipeline/pause-gate';
+import { processBatch, type BatchDeps } from './pipeline/process-batch';
+import { routeEvent } from './pipeline/route-event';
+import { runSweep, type SweepResult } from './pipeline/sweep';
+import { parseInterval, SweepScheduler } from './pipeline/sweep-scheduler';
+import { scoreSnapshot } from './scoring';
+import { CheckpointStore } from './state/checkpoint-store';
+import { DeadLetterStore } from './state/dead-letters';
+
+/**
+ * The composition root: configuration in, a running service out. Nothing else in src builds the
+ * long-lived objects; everything below receives what it needs. The flow it wires is
+ * subscriber → intake (route, echo filter, watermark) → batcher → process-batch → write-back,
+ * with the sweep feeding the same batcher.
+ */
+
+/** How the service reaches the org: a token now and a way to get a new one. */
+export interface OrgAccess {
+  instanceUrl: string;
+  accessToken: string;
+  refreshable: boolean;
+  refresh(): Promise<string>;
+  describe(): string;
+}
+
+/** Knobs the tests and the demo turn; production uses the defaults. */
+export interface ServiceTuning {
+  batchWindowMs?: number;
+  watchdogMs?: number;
+  subscribeRetryMs?: number;
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  /** How long writes pause after the org says its daily API limit is reached. */
+  limitPauseMs?: number;
+  drainMs?: number;
+  writeTimeoutMs?: number;
+  checkpointEveryMs?: number;
+  writeRetryBaseMs?: number;
+  now?: () => number;
+  logger?: Logger;
+  onApiCall?: (kind: ApiCallKind) => void;
+  onScored?: BatchDeps['onScored'];
+}
+
+export interface RunningService {
+  url: string;
+  metrics: Metrics;
+  intake: EventIntake;
+  subscriber: ChangeSubscriber;
+  connection: Connection;
+  /** Runs a sweep now (or joins the running one). */
+  sweep(reason: string): Promise<SweepResult | undefined>;
+  close(): Promise<void>;
+}
+
+export async function startService(
+  env: Env,
+  org: OrgAccess,
+  tuning: ServiceTuning = {},
+): Promise<RunningService> {
+  const logger = tuning.logger ?? createLogger({ level: env.LOG_LEVEL });
+  const now = tuning.now ?? Date.now;
+  const metrics = createMetrics();
+  const rulesFile = env.RULES_FILE ?? DEFAULT_RULEBOOK_FILE;
+  let rulebook: Rulebook = loadRulebookFile(rulesFile);
+
+  const conn = createConnection({
+    instanceUrl: org.instanceUrl,
+    accessToken: org.accessToken,
+    apiVersion: env.SF_API_VERSION,
+    clientId: env.SCORER_CLIENT_ID,
+    // jsforce calls this once on a 401 and repeats the request with the new token.
+    ...(org.refreshable ? { refreshFn: refreshWith(org) } : {}),
+  });
+  const checkpoints = new CheckpointStore(env.STATE_DIR, env.CDC_CHANNEL);
+  const deadLetters = new DeadLetterStore(env.STATE_DIR);
+  const stored = await checkpoints.load();
+  const gate = new PauseGate(now);
+  const limitPauseMs = tuning.limitPauseMs ?? 120_000;
+
+  const resolver = new ParentResolver(() => conn, { metrics, onApiCall: tuning.onApiCall });
+  const isEcho = createEchoFilter({
+    clientId: env.SCORER_CLIENT_ID,
+    integrationUserId: env.INTEGRATION_USER_ID,
+    outputFields: Object.values(rulebook.fields.outputs),
+  });
+  const retryBase = tuning.retryBaseMs ?? 1000;
+  const retryMax = tuning.retryMaxMs ?? 60_000;
+  const intake = new EventIntake({
+    route: (ev) => routeEvent(ev, { commitment: rulebook.fields.commitment, isEcho }),
+    submit: (ids) => batcher.add(ids),
+    resolve: (route) => resolver.resolve(route),
+    requestSweep: (reason) => void scheduler.trigger(reason),
+    deadLetter: (letter) => deadLetters.add(letter),
+    saveCheckpoint: (replayId) => checkpoints.save(replayId, new Date(now())),
+    initialReplayId: stored,
+    checkpointEveryMs: tuning.checkpointEveryMs,
+    retryDelayMs: (attempt) => Math.min(retryMax, retryBase * 2 ** (attempt - 1)),
+    logger: logger.child({ component: 'intake' }),
+    metrics,
+    now,
+  });
+  const batchDeps: BatchDeps = {
+    connection: () => conn,
+    rulebook: () => rulebook,
+    now,
+    deadLetters,
+    logger: logger.child({ component: 'batch' }),
+    metrics,
+    onApiCall: tuning.onApiCall,
+    replayIdOf: (id) => intake.replayIdOf(id),
+    writeTimeoutMs: tuning.writeTimeoutMs,
+    onScored: tuning.onScored,
+    writeOptions: { maxApiUsage: env.MAX_API_USAGE / 100, baseDelayMs: tuning.writeRetryBaseMs },
+  };
+  const batcher = new Batcher({
+    windowMs: tuning.batchWindowMs ?? 250,
+    maxBatch: 200,
+    maxPending: 2000,
+    process: async (ids) => {
+      await gate.wait();
+      metrics.queueDepth.set(batcher.depth);
+      try {
+        await processBatch(ids, batchDeps);
+      } catch (err) {
+        metrics.batches.inc({ outcome: 'failed' });
+        // REQUEST_LIMIT_EXCEEDED or our own budget line: stop calling the org for a while. The
+        // events stay unfinished, so the checkpoint stays where it is until they are written.
+        if (err instanceof ScorerError && err.code === 'ORG_LIMIT_EXCEEDED')
+          gate.pauseFor(limitPauseMs, err.message);
+        throw err;
+      }
+    },
+  });
+
+  const sweepLogger = logger.child({ component: 'sweep' });
+  const scheduler = new SweepScheduler({
+    intervalMs: parseInterval(env.SWEEP_INTERVAL),
+    logger: sweepLogger,
+    sweep: async (signal) => {
+      const result = await runSweep(conn, {
+        submit: (ids) => batcher.add(ids),
+        signal,
+        logger: sweepLogger,
+        metrics,
+        onApiCall: tuning.onApiCall,
+      });
+      metrics.sweeps.inc({ outcome: result.stopped ? 'stopped' : 'done' });
+      return result;
+    },
+  });
+
+  let authProblem: string | undefined;
+  const subscriber = new ChangeSubscriber({
+    channel: env.CDC_CHANNEL,
+    connection: () => conn,
+    replayFrom: () => intake.checkpoint,
+    onMessage: (message) => intake.accept(message),
+    refreshAuth: async () => {
+      try {
+        conn.accessToken = await org.refresh();
+        authProblem = undefined;
+      } catch (err) {
+        authProblem = (err as Error).message;
+        throw err;
+      }
+    },
+    onReplayRefused: () => void scheduler.trigger('replay id refused'),
+    watchdogMs: tuning.watchdogMs,
+    retryMs: tuning.subscribeRetryMs,
+    logger: logger.child({ component: 'subscriber' }),
+    metrics,
+  });
+
+  const app = createApp({
+    logger,
+    metrics,
+    rulebook: () => rulebook,
+    now,
+    adminToken: env.ADMIN_TOKEN,
+    notReadyReason: async () => {
+      if (authProblem) return `the org refused our credentials: ${authProblem}`;
+      if (subscriber.state !== 'subscribed')
+        return `not subscribed to ${env.CDC_CHANNEL} (${subscriber.state}${subscriber.failure ? `: ${subscriber.failure}` : ''})`;
+      return gate.reason === undefined ? undefined : `writes paused: ${gate.reason}`;
+    },
+    loadAndScore: async (id) => {
+      const { snapshots } = await loadSnapshots(conn, [id], rulebook.fields, { metrics, logger });
+      const snapshot = [...snapshots.values()][0];
+      if (!snapshot)
+        throw new ScorerError('NOT_FOUND', `No opportunity ${id} is visible to the integration user`);
+      return scoreSnapshot(snapshot, rulebook, now());
+    },
+    sweep: async () => scheduler.trigger('admin request'),
+    reloadRules: async () => {
+      rulebook = loadRulebookFile(rulesFile);
+      logger.info({ version: rulebook.version }, 'Rulebook reloaded');
+      return { version: rulebook.version };
+    },
+  });
+  const server = http.createServer(app);
+  await new Promise<void>((resolve) => server.listen(env.PORT, resolve));
+  const port = (server.address() as AddressInfo).port;
+
+  logger.info({ org: org.describe(), channel: env.CDC_CHANNEL, replayFrom: stored ?? -1, port }, 'Starting');
+  try {
+    await subscriber.start();
+  } catch (err) {
+    await new Promise((resolve) => server.close(resolve));
+    throw new ScorerError('ORG_REQUEST_FAILED', (err as Error).message, { cause: err, retryable: false });
+  }
+  scheduler.start();
+  // With no checkpoint, only new events arrive: score the deals that exist now once.
+  if (stored === undefined) void scheduler.trigger('first start');
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    metrics,
+    intake: intake,
+    subscriber,
+    connection: conn,
+    sweep: async (reason) => {
+      scheduler.trigger(reason);
+      await scheduler.idle();
+      return scheduler.lastResult;
+    },
+    close: () => {
+      closing ??= (async () => {
+        await subscriber.stop();
+        await scheduler.stop();
+        await intake.drain(tuning.drainMs ?? 10_000);
+        gate.release();
+        await batcher.close().catch((err: unknown) => logger.warn({ err }, 'A batch failed while closing'));
+        server.closeAllConnections();
+        await new Promise((resolve) => server.close(resolve));
+        logger.info({ checkpoint: intake.checkpoint }, 'Stopped');
+      })();
+      return closing;
+    },
+  };
+}
+
+export interface SweepOnceOptions {
+  dryRun: boolean;
+  onProgress?: (p: { done: number; total: number }) => void;
+  logger?: Logger;
+  signal?: AbortSignal;
+}
+
+export interface SweepOnceResult extends SweepResult {
+  scored: number;
+  /** Deals whose values differ from the org's: written, or (dry run) that would be. */
+  changed: number;
+  written: number;
+  deadLettered: number;
+}
+
+/** `commitment-scorer sweep`: every open deal through the batch path once, without a subscription. */
+export async function sweepOnce(env: Env, org: OrgAccess, opts: SweepOnceOptions): Promise<SweepOnceResult> {
+  const logger = opts.logger ?? createLogger({ level: env.LOG_LEVEL });
+  const rulebook = loadRulebookFile(env.RULES_FILE ?? DEFAULT_RULEBOOK_FILE);
+  const conn = createConnection({
+    instanceUrl: org.instanceUrl,
+    accessToken: org.accessToken,
+    apiVersion: env.SF_API_VERSION,
+    clientId: env.SCORER_CLIENT_ID,
+    ...(org.refreshable ? { refreshFn: refreshWith(org) } : {}),
+  });
+  const totals = { scored: 0, changed: 0, written: 0, deadLettered: 0 };
+  const deps: BatchDeps = {
+    connection: () => conn,
+    rulebook: () => rulebook,
+    now: Date.now,
+    deadLetters: new DeadLetterStore(env.STATE_DIR),
+    logger,
+    dryRun: opts.dryRun,
+    writeOptions: { maxApiUsage: env.MAX_API_USAGE / 100 },
+  };
+  const result = await runSweep(conn, {
+    submit: async (ids) => {
+      const outcome = await processBatch(ids, deps);
+      totals.scored += outcome.scored;
+      totals.changed += outcome.planned;
+      totals.written += outcome.written;
+      totals.deadLettered += outcome.deadLettered;
+    },
+    // One batch at a time: the same pace as the live service's batcher.
+    concurrency: 1,
+    onProgress: opts.onProgress,
+    signal: opts.signal,
+    logger,
+  });
+  return { ...result, ...totals };
+}
+
+function refreshWith(org: OrgAccess): NonNullable<Parameters<typeof createConnection>[0]['refreshFn']> {
+  return (_c, callback) => {
+    org.refresh().then(
+      (token) => callback(null, token),
+      (err: Error) => callback(err),
+    );
+  };
+}
+
+// `npm start` runs this file: the service against the configured org, or the sandbox demo without one.
+if (require.main === module) {
+  void import('./cli/start-demo').then(async ({ runStart }) => {
+    const { reportFailure } = await import('./cli/io');
+    await runStart().catch(reportFailure);
+  });
+}
