@@ -24,7 +24,19 @@ export function buildProgram(): Command {
   return program;
 }
 
+/**
+ * A promise nobody awaited failed: the process state is unknown, so stop with exit code 2 and let the
+ * orchestrator restart it. Nothing is lost: unfinished events are past the stored checkpoint.
+ */
+export function exitOnUnhandledRejection(): void {
+  process.on('unhandledRejection', (err) => {
+    reportFailure(err);
+    process.exit(2);
+  });
+}
+
 async function main(argv: string[]): Promise<void> {
+  exitOnUnhandledRejection();
   try {
     await buildProgram().parseAsync(argv);
   } catch (err) {

@@ -322,6 +322,8 @@ function refreshWith(org: OrgAccess): NonNullable<Parameters<typeof createConnec
 if (require.main === module) {
   void import('./cli/start-demo').then(async ({ runStart }) => {
     const { reportFailure } = await import('./cli/io');
+    const { exitOnUnhandledRejection } = await import('./cli');
+    exitOnUnhandledRejection();
     await runStart().catch(reportFailure);
   });
 }
