@@ -1,0 +1,90 @@
+import {
+  changesThatRescore,
+  counter,
+  isTampered,
+  sellerEdit,
+  tamperOutputs,
+  writesSince,
+} from './org-oracle';
+import { openIds, settled, startStack, until, type Stack } from './stack';
+
+const ADMIN_TOKEN = 'test-admin-token-0123456789';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack({ env: { ADMIN_TOKEN } });
+  await stack.service.sweep('test waits for the first sweep');
+  await settled(stack);
+});
+afterEach(() => stack.sandbox.faults.reset());
+afterAll(() => stack.close());
+
+const get = (path: string) => fetch(`${stack.service.url}${path}`);
+
+async function readiness(): Promise<{ status: number; body: { status: string; reason?: string } }> {
+  const res = await get('/readyz');
+  return { status: res.status, body: (await res.json()) as { status: string; reason?: string } };
+}
+
+describe('the HTTP surface of the running service', () => {
+  it('answers /readyz 200 when subscribed, 503 with a reason while the stream is down, 200 again after', async () => {
+    const sandbox = stack.sandbox;
+    expect(await readiness()).toEqual({ status: 200, body: { status: 'ready' } });
+    const [[id, change]] = [...(await changesThatRescore(sandbox, openIds(sandbox).slice(0, 5)))];
+    const from = sandbox.writeLog.length;
+
+    // Every CometD request is cut off: the watchdog notices that no connect succeeds any more.
+    sandbox.faults.dropNextCometd = 1_000_000;
+    let down = await readiness();
+    await until(async () => (down = await readiness()).status === 503);
+    expect(down.body.status).toBe('not ready');
+    expect(down.body.reason).toMatch(/not subscribed to \/data\/Commitment_Scorer__chn/);
+
+    // A change made while the stream is down still arrives once it is back.
+    sellerEdit(sandbox, id, change);
+    sandbox.faults.dropNextCometd = 0;
+    await until(async () => (await readiness()).status === 200, 20_000);
+    await until(() => writesSince(sandbox, from).has(id));
+    await settled(stack);
+  });
+
+  it('scores a deal of the org on GET /v1/opportunities/:id/score and answers 404 for an unknown id', async () => {
+    const id = openIds(stack.sandbox)[0];
+    const res = await get(`/v1/opportunities/${id}/score`);
+    expect(res.status).toBe(200);
+    const result = (await res.json()) as Record<string, unknown>;
+    expect(result.opportunityId).toBe(id);
+    expect(result.rulesVersion).toMatch(/^default@/);
+    expect(typeof result.commitmentScore).toBe('number');
+    expect(result.fields).toHaveProperty('Commitment_Adjusted_Probability__c');
+
+    const unknown = await get('/v1/opportunities/0065g00000ZZZZZZZZ/score');
+    expect(unknown.status).toBe(404);
+    const malformed = await get('/v1/opportunities/not-an-id/score');
+    expect(malformed.status).toBe(404);
+  });
+
+  it('starts a sweep on POST /v1/admin/sweep with the admin bearer token only', async () => {
+    const sandbox = stack.sandbox;
+    const sweep = (auth?: string) =>
+      fetch(`${stack.service.url}/v1/admin/sweep`, {
+        method: 'POST',
+        headers: auth === undefined ? {} : { authorization: auth },
+      });
+    const drifted = openIds(sandbox)[1];
+    tamperOutputs(sandbox, drifted);
+    const sweeps = await counter(stack.service.metrics.sweeps, { outcome: 'done' });
+
+    expect((await sweep()).status).toBe(401);
+    expect((await sweep('Bearer not-the-admin-token-000')).status).toBe(401);
+    expect((await sweep(ADMIN_TOKEN)).status).toBe(401);
+    expect(isTampered(sandbox, drifted)).toBe(true);
+
+    const res = await sweep(`Bearer ${ADMIN_TOKEN}`);
+    expect(res.status).toBe(202);
+    expect(await res.json()).toEqual({ started: true });
+    await until(async () => (await counter(stack.service.metrics.sweeps, { outcome: 'done' })) > sweeps);
+    await settled(stack);
+    expect(isTampered(sandbox, drifted)).toBe(false);
+  });
+});
