@@ -16,7 +16,7 @@ import type { Logger } from '../lib/logger';
 /** faye's client as jsforce returns it; jsforce's own typings only describe a part of it. */
 interface FayeClient {
   subscribe(channel: string, onMessage: (message: unknown) => void): PromiseLike<unknown>;
-  disconnect(): void;
+  disconnect(): PromiseLike<unknown> | undefined;
   on(event: 'transport:up' | 'transport:down', cb: () => void): void;
 }
 
@@ -83,7 +83,7 @@ export class ChangeSubscriber {
       await Promise.race([this.connect(gen), timeout]);
     } catch (err) {
       this.generation++;
-      this.dropClient();
+      void this.dropClient();
       this.stateValue = 'failed';
       this.failureValue = (err as Error).message;
       throw err;
@@ -101,7 +101,7 @@ export class ChangeSubscriber {
     clearTimeout(this.retryTimer);
     this.watchdog = undefined;
     await this.rebuilding?.catch(() => undefined);
-    this.dropClient();
+    await this.dropClient();
     this.stateValue = 'stopped';
   }
 
@@ -114,7 +114,7 @@ export class ChangeSubscriber {
   }
 
   private async connect(gen: number, replayOverride?: number): Promise<void> {
-    this.dropClient();
+    void this.dropClient();
     this.stateValue = 'connecting';
     const from = replayOverride ?? this.opts.replayFrom() ?? -1;
     const client = this.buildClient(gen, from);
@@ -128,7 +128,7 @@ export class ChangeSubscriber {
       if (gen !== this.generation) return;
       const reason = bayeuxError(err);
       if (/^400::The replayId/.test(reason) && from >= 0) return this.fallBack(gen, from, reason);
-      this.dropClient();
+      void this.dropClient();
       throw new Error(`Subscribing to ${this.opts.channel} failed: ${reason}`);
     }
     if (gen !== this.generation) return;
@@ -185,7 +185,7 @@ export class ChangeSubscriber {
   private rebuild(cause: 'auth' | 'watchdog' | 'retry', refresh: boolean): void {
     if (this.rebuilding) return;
     const gen = ++this.generation;
-    this.dropClient();
+    void this.dropClient();
     this.stateValue = 'connecting';
     this.opts.metrics?.subscriptionRebuilds.inc({ cause });
     this.rebuilding = (async () => {
@@ -209,16 +209,60 @@ export class ChangeSubscriber {
     return this.opts.retryMs ?? 30_000;
   }
 
-  private dropClient(): void {
+  /**
+   * Says goodbye to the server (so it can free the session) and then shuts the client down for certain:
+   * resolves once it is gone, at most `DISCONNECT_GRACE_MS` later.
+   */
+  private dropClient(): Promise<void> {
     const old = this.client;
     this.client = undefined;
-    if (!old) return;
+    if (!old) return Promise.resolve();
+    let goodbye: PromiseLike<unknown> | undefined;
     try {
-      old.disconnect();
+      goodbye = old.disconnect();
     } catch (err) {
       this.opts.logger.debug({ err }, 'Disconnecting the old streaming client failed');
     }
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, goodbye ? DISCONNECT_GRACE_MS : 0);
+    });
+    return Promise.race([Promise.resolve(goodbye).then(noop, noop), grace]).then(() => {
+      clearTimeout(timer);
+      shutDown(old);
+    });
   }
+}
+
+const DISCONNECT_GRACE_MS = 1000;
+const noop = (): void => undefined;
+
+/** faye's internals that decide whether a client keeps retrying on its own. */
+interface FayeInternals {
+  DISCONNECTED: number;
+  _state: number;
+  _advice?: { reconnect?: string };
+  _dispatcher?: { close(): void; _envelopes?: Map<string, { timer?: NodeJS.Timeout | null }> };
+}
+
+/**
+ * faye only stops a client whose /meta/disconnect the server acknowledged; one that cannot reach the
+ * server (org down, network gone, still handshaking) keeps retrying on timers for ever, which leaks a
+ * zombie client per rebuild and keeps the process from exiting on SIGTERM. This ends it for certain:
+ * no reconnect, no handshake, no pending retries, transport closed.
+ */
+function shutDown(client: FayeClient): void {
+  const c = client as unknown as FayeInternals;
+  c._state = c.DISCONNECTED;
+  if (c._advice) c._advice.reconnect = 'none';
+  const dispatcher = c._dispatcher;
+  if (!dispatcher) return;
+  for (const envelope of dispatcher._envelopes?.values() ?? []) {
+    if (envelope.timer) clearTimeout(envelope.timer);
+    envelope.timer = null;
+  }
+  dispatcher._envelopes?.clear();
+  dispatcher.close();
 }
 
 /** faye rejects a subscription with an Error whose message is the Bayeux error ("400::…"). */
