@@ -79,14 +79,7 @@ export async function startService(
   const rulesFile = env.RULES_FILE ?? DEFAULT_RULEBOOK_FILE;
   let rulebook: Rulebook = loadRulebookFile(rulesFile);
 
-  const conn = createConnection({
-    instanceUrl: org.instanceUrl,
-    accessToken: org.accessToken,
-    apiVersion: env.SF_API_VERSION,
-    clientId: env.SCORER_CLIENT_ID,
-    // jsforce calls this once on a 401 and repeats the request with the new token.
-    ...(org.refreshable ? { refreshFn: refreshWith(org) } : {}),
-  });
+  const conn = connectTo(env, org);
   const checkpoints = new CheckpointStore(env.STATE_DIR, env.CDC_CHANNEL);
   const deadLetters = new DeadLetterStore(env.STATE_DIR);
   const stored = await checkpoints.load();
@@ -275,13 +268,7 @@ export interface SweepOnceResult extends SweepResult {
 export async function sweepOnce(env: Env, org: OrgAccess, opts: SweepOnceOptions): Promise<SweepOnceResult> {
   const logger = opts.logger ?? createLogger({ level: env.LOG_LEVEL });
   const rulebook = loadRulebookFile(env.RULES_FILE ?? DEFAULT_RULEBOOK_FILE);
-  const conn = createConnection({
-    instanceUrl: org.instanceUrl,
-    accessToken: org.accessToken,
-    apiVersion: env.SF_API_VERSION,
-    clientId: env.SCORER_CLIENT_ID,
-    ...(org.refreshable ? { refreshFn: refreshWith(org) } : {}),
-  });
+  const conn = connectTo(env, org);
   const totals = { scored: 0, changed: 0, written: 0, deadLettered: 0 };
   const deps: BatchDeps = {
     connection: () => conn,
@@ -309,13 +296,24 @@ export async function sweepOnce(env: Env, org: OrgAccess, opts: SweepOnceOptions
   return { ...result, ...totals };
 }
 
-function refreshWith(org: OrgAccess): NonNullable<Parameters<typeof createConnection>[0]['refreshFn']> {
-  return (_c, callback) => {
-    org.refresh().then(
-      (token) => callback(null, token),
-      (err: Error) => callback(err),
-    );
-  };
+function connectTo(env: Env, org: OrgAccess): Connection {
+  return createConnection({
+    instanceUrl: org.instanceUrl,
+    accessToken: org.accessToken,
+    apiVersion: env.SF_API_VERSION,
+    clientId: env.SCORER_CLIENT_ID,
+    // jsforce calls this once on a 401 and repeats the request with the new token.
+    ...(org.refreshable
+      ? {
+          refreshFn: (_c, callback) => {
+            org.refresh().then(
+              (token) => callback(null, token),
+              (err: Error) => callback(err),
+            );
+          },
+        }
+      : {}),
+  });
 }
 
 // `npm start` runs this file: the service against the configured org, or the sandbox demo without one.

@@ -1,5 +1,3 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { Connection } from 'jsforce';
 import { planWrites } from '../../../src/pipeline/plan-writes';
 import { DEFAULT_RULEBOOK_FILE, loadRulebookFile } from '../../../src/rules/load-rulebook';
@@ -8,6 +6,8 @@ import type { Sandbox } from '../../../src/sandbox';
 import { CUSTOM_CHANNEL, type StoredEvent } from '../../../src/sandbox/change-events';
 import { STAGES } from '../../../src/sandbox/schema';
 import { scoreSnapshot } from '../../../src/scoring';
+import { CheckpointStore } from '../../../src/state/checkpoint-store';
+import { DeadLetterStore, type DeadLetter } from '../../../src/state/dead-letters';
 
 /**
  * What the acceptance tests compare the service against: the org's own records, scored afresh with
@@ -146,33 +146,11 @@ export function eventsNaming(sandbox: Sandbox, id: string): StoredEvent[] {
 
 /** The replay id the service last wrote to STATE_DIR, or undefined before its first checkpoint. */
 export async function savedCheckpoint(stateDir: string): Promise<number | undefined> {
-  try {
-    const text = await readFile(path.join(stateDir, 'checkpoint-_data_Commitment_Scorer__chn.json'), 'utf8');
-    return (JSON.parse(text) as { replayId: number }).replayId;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
+  return new CheckpointStore(stateDir, CUSTOM_CHANNEL).load();
 }
 
-export interface DeadLetterLine {
-  replayId: number | null;
-  recordIds: string[];
-  code: string;
-  reason: string;
-}
-
-export async function deadLetters(stateDir: string): Promise<DeadLetterLine[]> {
-  try {
-    const text = await readFile(path.join(stateDir, 'dead-letters.jsonl'), 'utf8');
-    return text
-      .split('\n')
-      .filter((line) => line.trim() !== '')
-      .map((line) => JSON.parse(line) as DeadLetterLine);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
+export async function deadLetters(stateDir: string): Promise<DeadLetter[]> {
+  return new DeadLetterStore(stateDir).list();
 }
 
 /** A prom-client counter's value for the given labels (summed over the others). */
