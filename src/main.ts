@@ -7,7 +7,7 @@ import { createMetrics, type Metrics } from './http/metrics';
 import { ScorerError } from './lib/errors';
 import { createLogger, type Logger } from './lib/logger';
 import { DEFAULT_RULEBOOK_FILE, loadRulebookFile, type Rulebook } from './rules/load-rulebook';
-import { createConnection, loadSnapshots, type ApiCallKind } from './salesforce';
+import { createConnection, loadSnapshots, type ApiCallKind, type ConnectionOptions } from './salesforce';
 import { ParentResolver } from './salesforce/resolve-parents';
 import { ChangeSubscriber } from './salesforce/subscriber';
 import { Batcher } from './pipeline/batcher';
@@ -162,18 +162,24 @@ export async function startService(
   const subscriber = new ChangeSubscriber({
     channel: env.CDC_CHANNEL,
     connection: () => conn,
-    replayFrom: () => intake.checkpoint,
+    // Until the first event is finished there is no checkpoint: a rebuild then takes every retained
+    // event (-2, duplicates are skipped by replay id) so nothing published while it was down is lost.
+    replayFrom: () => intake.checkpoint ?? (subscribed ? -2 : undefined),
     onMessage: (message) => intake.accept(message),
     refreshAuth: async () => {
       try {
         conn.accessToken = await org.refresh();
+        conn.instanceUrl = org.instanceUrl;
         authProblem = undefined;
       } catch (err) {
         authProblem = (err as Error).message;
         throw err;
       }
     },
-    onReplayRefused: () => void scheduler.trigger('replay id refused'),
+    onReplayRefused: () => {
+      intake.replayRestarted();
+      scheduler.trigger('replay id refused');
+    },
     watchdogMs: tuning.watchdogMs,
     retryMs: tuning.subscribeRetryMs,
     logger: logger.child({ component: 'subscriber' }),
@@ -190,7 +196,8 @@ export async function startService(
       if (authProblem) return `the org refused our credentials: ${authProblem}`;
       if (subscriber.state !== 'subscribed')
         return `not subscribed to ${env.CDC_CHANNEL} (${subscriber.state}${subscriber.failure ? `: ${subscriber.failure}` : ''})`;
-      return gate.reason === undefined ? undefined : `writes paused: ${gate.reason}`;
+      if (gate.reason !== undefined) return `writes paused: ${gate.reason}`;
+      return intake.failing === undefined ? undefined : `changes are not being written: ${intake.failing}`;
     },
     loadAndScore: async (id) => {
       const { snapshots } = await loadSnapshots(conn, [id], rulebook.fields, { metrics, logger });
@@ -211,8 +218,10 @@ export async function startService(
   const port = (server.address() as AddressInfo).port;
 
   logger.info({ org: org.describe(), channel: env.CDC_CHANNEL, replayFrom: stored ?? -1, port }, 'Starting');
+  let subscribed = false;
   try {
     await subscriber.start();
+    subscribed = true;
   } catch (err) {
     await new Promise((resolve) => server.close(resolve));
     throw new ScorerError('ORG_REQUEST_FAILED', (err as Error).message, { cause: err, retryable: false });
@@ -236,6 +245,8 @@ export async function startService(
     close: () => {
       closing ??= (async () => {
         await subscriber.stop();
+        // Release held batches first, or a sweep waiting at the gate keeps the scheduler from stopping.
+        gate.release();
         await scheduler.stop();
         await intake.drain(tuning.drainMs ?? 10_000);
         gate.release();
@@ -303,17 +314,34 @@ function connectTo(env: Env, org: OrgAccess): Connection {
     apiVersion: env.SF_API_VERSION,
     clientId: env.SCORER_CLIENT_ID,
     // jsforce calls this once on a 401 and repeats the request with the new token.
-    ...(org.refreshable
-      ? {
-          refreshFn: (_c, callback) => {
-            org.refresh().then(
-              (token) => callback(null, token),
-              (err: Error) => callback(err),
-            );
-          },
-        }
-      : {}),
+    ...(org.refreshable ? { refreshFn: throttledRefresh(org) } : {}),
   });
+}
+
+const MIN_REFRESH_GAP_MS = 10_000;
+
+/**
+ * jsforce retries a request after every successful refresh, with no limit: a token the org refuses
+ * even when fresh (a stale instance URL, a store handing back the same token) would loop at full
+ * speed. A second refresh within 10 s fails instead; the batch is then retried with backoff.
+ */
+function throttledRefresh(org: OrgAccess): NonNullable<ConnectionOptions['refreshFn']> {
+  let last = 0;
+  return (conn, callback) => {
+    if (Date.now() - last < MIN_REFRESH_GAP_MS) {
+      callback(new ScorerError('ORG_AUTH_FAILED', 'The org refused a token minted seconds ago'));
+      return;
+    }
+    last = Date.now();
+    org.refresh().then(
+      (token) => {
+        // A refresh may move the org (JWT answers with its instance_url).
+        conn.instanceUrl = org.instanceUrl;
+        callback(null, token);
+      },
+      (err: Error) => callback(err),
+    );
+  };
 }
 
 // `npm start` runs this file: the service against the configured org, or the sandbox demo without one.

@@ -42,6 +42,7 @@ export class EventIntake {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly replayIds = new Map<string, number>();
   private readonly stopping = new AbortController();
+  private failure: string | undefined;
 
   constructor(private readonly opts: IntakeOptions) {
     this.watermark = new Watermark(opts.initialReplayId);
@@ -56,6 +57,20 @@ export class EventIntake {
 
   get outstanding(): number {
     return this.watermark.outstanding;
+  }
+
+  /** Why events are not finishing (a failure being retried), for /readyz; undefined when they are. */
+  get failing(): string | undefined {
+    return this.failure;
+  }
+
+  /**
+   * The org refused the stored replay id and the subscription starts over from what it retains: those
+   * replay ids may be lower than the ones seen before (another org, a refreshed sandbox), so forget
+   * which ids were seen rather than skip them as duplicates.
+   */
+  replayRestarted(): void {
+    this.maxSeen = Number.NEGATIVE_INFINITY;
   }
 
   /** The change event behind an opportunity id, for dead letters. */
@@ -108,11 +123,14 @@ export class EventIntake {
     clearTimeout(this.saveTimer);
     this.saveTimer = undefined;
     const value = this.watermark.value;
-    this.saving = this.saving.then(async () => {
-      if (value === undefined || value === this.saved) return;
-      await this.opts.saveCheckpoint(value);
-      this.saved = value;
-    });
+    // A failed save must not poison the chain: the next flush tries again.
+    this.saving = this.saving
+      .catch(() => undefined)
+      .then(async () => {
+        if (value === undefined || value === this.saved) return;
+        await this.opts.saveCheckpoint(value);
+        this.saved = value;
+      });
     await this.saving;
   }
 
@@ -181,9 +199,12 @@ export class EventIntake {
   private async withRetry<T>(ev: ChangeEvent, work: () => Promise<T>): Promise<{ value: T } | undefined> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return { value: await work() };
+        const value = await work();
+        this.failure = undefined;
+        return { value };
       } catch (err) {
         if (!worthRetrying(err)) throw err;
+        this.failure = `${isScorerError(err) ? err.code : 'ERROR'}: ${(err as Error).message}`;
         const delay = this.opts.retryDelayMs(attempt, err);
         this.opts.logger.warn(
           {
@@ -249,10 +270,14 @@ export class EventIntake {
 }
 
 /**
- * Retry what can get better with time: the network, the org's 5xx, locks, its daily limit, and an
- * expired token (which the auth layer refreshes). Anything else will fail the same way again.
+ * A whole batch failing is never about one record (row failures are dead-lettered by the write-back):
+ * it is the network, the org (5xx, locks, its daily limit, an expired token) or its configuration (a
+ * field the integration user cannot read). All of these get better only with time or an operator, and
+ * dead-lettering every event meanwhile would move the checkpoint past changes nobody wrote, so they
+ * are retried with backoff and /readyz says why. What is wrong with the event itself, or a bug, is
+ * dead-lettered.
  */
 function worthRetrying(err: unknown): boolean {
   if (!isScorerError(err)) return false;
-  return err.retryable || err.code === 'ORG_AUTH_FAILED';
+  return err.retryable || err.kind === 'org' || err.kind === 'network';
 }

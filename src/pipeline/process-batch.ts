@@ -26,6 +26,8 @@ export interface BatchDeps {
   replayIdOf?: (id: string) => number | null;
   /** Give up waiting for a write after this long (a reset connection can leave jsforce hanging). */
   writeTimeoutMs?: number;
+  /** Give up waiting for the batch's queries after this long. */
+  readTimeoutMs?: number;
   /** Score and plan, but write nothing. */
   dryRun?: boolean;
   /** Told about every scored deal: the demo prints a line per deal. */
@@ -49,7 +51,12 @@ export async function processBatch(ids: readonly string[], deps: BatchDeps): Pro
   const conn = deps.connection();
   const rulebook = deps.rulebook();
   const counter = { onApiCall: deps.onApiCall, metrics: deps.metrics, logger: deps.logger };
-  const { snapshots, current } = await loadSnapshots(conn, ids, rulebook.fields, counter);
+  // A half-open connection would otherwise hold every later batch for jsforce's 30-minute timeout.
+  const { snapshots, current } = await withDeadline(
+    loadSnapshots(conn, ids, rulebook.fields, counter),
+    deps.readTimeoutMs ?? 120_000,
+    'read',
+  );
 
   const asOf = deps.now();
   const results: ScoreResult[] = [];
@@ -78,6 +85,7 @@ export async function processBatch(ids: readonly string[], deps: BatchDeps): Pro
         now: () => new Date(deps.now()),
       }),
       deps.writeTimeoutMs ?? 120_000,
+      'write',
     );
   }
 
@@ -120,14 +128,15 @@ function codeOf(err: unknown): string {
 }
 
 /**
- * A write that neither answers nor fails is abandoned after `ms`; the batch then fails as retryable
- * and is sent again. Values are absolute, so a late landing of the first attempt does no harm.
+ * A call that neither answers nor fails is abandoned after `ms`; the batch then fails as retryable
+ * and is sent again. A late landing of an abandoned write is harmless unless the deal changed in
+ * between; the next change or sweep corrects that.
  */
-async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+async function withDeadline<T>(work: Promise<T>, ms: number, what: 'read' | 'write'): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(
-      () => reject(new ScorerError('NETWORK', `Salesforce did not answer a write within ${ms} ms`)),
+      () => reject(new ScorerError('NETWORK', `Salesforce did not answer a ${what} within ${ms} ms`)),
       ms,
     );
   });

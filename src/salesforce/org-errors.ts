@@ -23,7 +23,11 @@ const NETWORK_CODES = new Set([
   'EAI_AGAIN',
   'ENOTFOUND',
   'ENETUNREACH',
+  'EHOSTUNREACH',
+  'ECONNABORTED',
   'UND_ERR_SOCKET',
+  // jsforce gives up on a request after its own timeout with node-fetch's AbortError.
+  'AbortError',
 ]);
 
 export function errorCodeOf(err: unknown): string {
@@ -36,8 +40,18 @@ export function errorCodeOf(err: unknown): string {
 
 export function isNetworkError(err: unknown): boolean {
   const code = errorCodeOf(err);
-  return NETWORK_CODES.has(code) || (err instanceof Error && err.name === 'FetchError');
+  return (
+    NETWORK_CODES.has(code) ||
+    code.startsWith('UND_ERR_') ||
+    (err instanceof Error && (err.name === 'FetchError' || err.name === 'AbortError'))
+  );
 }
+
+/**
+ * jsforce replaces whatever our refresh function failed with by a plain Error with this message, no
+ * code and no cause; the login server being away for a minute must not read as a permanent failure.
+ */
+const REFRESH_FAILED = /^Unable to refresh session due to:/;
 
 /** True for failures where resending the same request may succeed: 5xx, 420/429, locks, network. */
 export function isTransient(err: unknown): boolean {
@@ -65,7 +79,7 @@ export function orgError(err: unknown, what: string, context: Record<string, unk
         context: ctx,
       },
     );
-  if (code === 'INVALID_SESSION_ID' || code === 'INVALID_AUTH_HEADER')
+  if (code === 'INVALID_SESSION_ID' || code === 'INVALID_AUTH_HEADER' || REFRESH_FAILED.test(detail))
     return new ScorerError('ORG_AUTH_FAILED', `${what}: ${detail}`, { cause: err, context: ctx });
   if (isNetworkError(err))
     return new ScorerError('NETWORK', `${what}: ${detail}`, { cause: err, context: ctx });

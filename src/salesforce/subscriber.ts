@@ -57,6 +57,9 @@ export class ChangeSubscriber {
   private rebuilding: Promise<void> | undefined;
   private stateValue: SubscriberState = 'stopped';
   private failureValue: string | undefined;
+  private onSubscribed: (() => void) | undefined;
+  /** An auth failure arrived while a rebuild was under way: the next attempt refreshes first. */
+  private refreshWanted = false;
 
   constructor(private readonly opts: SubscriberOptions) {}
 
@@ -69,30 +72,38 @@ export class ChangeSubscriber {
     return this.failureValue;
   }
 
-  /** Subscribes; resolves once the server acknowledged the subscription. */
+  /**
+   * Subscribes; resolves once a subscription is live. That may be a rebuilt client's: a stored token
+   * that has expired is refused at the handshake, refreshed, and the rebuild subscribes instead.
+   */
   async start(): Promise<void> {
-    const gen = ++this.generation;
+    const every = Math.max(50, Math.floor(this.watchdogMs / 4));
+    this.watchdog = setInterval(() => this.checkAlive(), every);
+    this.watchdog.unref();
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_resolve, reject) => {
+    const live = new Promise<void>((resolve, reject) => {
+      this.onSubscribed = resolve;
       timer = setTimeout(
-        () => reject(new Error(`No answer to the subscription within ${this.watchdogMs} ms`)),
+        () =>
+          reject(
+            new Error(`No subscription within ${this.watchdogMs} ms: ${this.failureValue ?? 'no answer'}`),
+          ),
         this.watchdogMs,
       );
     });
+    // A refusal of the first client (unknown channel, say) fails the start at once.
+    const first = this.connect(++this.generation);
     try {
-      await Promise.race([this.connect(gen), timeout]);
+      await Promise.race([live, first.then(() => live)]);
     } catch (err) {
-      this.generation++;
-      void this.dropClient();
+      await this.stop();
       this.stateValue = 'failed';
       this.failureValue = (err as Error).message;
       throw err;
     } finally {
       clearTimeout(timer);
+      this.onSubscribed = undefined;
     }
-    const every = Math.max(50, Math.floor(this.watchdogMs / 4));
-    this.watchdog = setInterval(() => this.checkAlive(), every);
-    this.watchdog.unref();
   }
 
   async stop(): Promise<void> {
@@ -100,6 +111,8 @@ export class ChangeSubscriber {
     clearInterval(this.watchdog);
     clearTimeout(this.retryTimer);
     this.watchdog = undefined;
+    // Drop the client first: a rebuild waiting on it then ends by its timeout at the latest.
+    await this.dropClient();
     await this.rebuilding?.catch(() => undefined);
     await this.dropClient();
     this.stateValue = 'stopped';
@@ -134,6 +147,7 @@ export class ChangeSubscriber {
     if (gen !== this.generation) return;
     this.stateValue = 'subscribed';
     this.failureValue = undefined;
+    this.onSubscribed?.();
     this.opts.logger.info({ channel: this.opts.channel, replayFrom: from }, 'Subscribed to change events');
   }
 
@@ -181,8 +195,13 @@ export class ChangeSubscriber {
     this.rebuild('watchdog', false);
   }
 
-  /** Replaces the client: one rebuild at a time; a failed rebuild is retried after retryMs. */
+  /**
+   * Replaces the client: one rebuild at a time, each bounded by the watchdog time (faye retries a
+   * failed handshake for ever and never settles the subscription); a failed rebuild is retried after
+   * retryMs.
+   */
   private rebuild(cause: 'auth' | 'watchdog' | 'retry', refresh: boolean): void {
+    if (refresh) this.refreshWanted = true;
     if (this.rebuilding) return;
     const gen = ++this.generation;
     void this.dropClient();
@@ -190,14 +209,19 @@ export class ChangeSubscriber {
     this.opts.metrics?.subscriptionRebuilds.inc({ cause });
     this.rebuilding = (async () => {
       try {
-        if (refresh) await this.opts.refreshAuth();
-        await this.connect(gen);
+        if (this.refreshWanted) {
+          await this.opts.refreshAuth();
+          this.refreshWanted = false;
+        }
+        await withTimeout(this.connect(gen), this.watchdogMs, 'No subscription after the rebuild');
       } catch (err) {
         if (gen !== this.generation) return;
+        this.generation++; // the timed-out client must never deliver
+        void this.dropClient();
         this.stateValue = 'failed';
         this.failureValue = (err as Error).message;
         this.opts.logger.error({ err, retryInMs: this.retryMs }, 'Could not rebuild the subscription');
-        this.retryTimer = setTimeout(() => this.rebuild('retry', refresh), this.retryMs);
+        this.retryTimer = setTimeout(() => this.rebuild('retry', false), this.retryMs);
         this.retryTimer.unref();
       }
     })().finally(() => {
@@ -235,6 +259,14 @@ export class ChangeSubscriber {
 }
 
 const DISCONNECT_GRACE_MS = 1000;
+
+function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
 const noop = (): void => undefined;
 
 /** faye's internals that decide whether a client keeps retrying on its own. */

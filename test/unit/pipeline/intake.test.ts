@@ -100,13 +100,54 @@ describe('the event intake', () => {
     });
     intake.accept(event(1002, [opp(2)]));
     await until(() => submitted.length === 1);
-    submitted[0].reject(new ScorerError('ORG_REQUEST_FAILED', 'INVALID_FIELD', { retryable: false }));
+    submitted[0].reject(new Error('a bug in the batch path'));
     await until(() => intake.checkpoint === 1002);
     expect(letters.map((l) => [l.replayId, l.code])).toEqual([
       [1001, 'EVENT_INVALID'],
-      [1002, 'ORG_REQUEST_FAILED'],
+      [1002, 'INTERNAL'],
     ]);
     expect(letters[1].recordIds).toEqual([opp(2)]);
+  });
+
+  it('retries a batch the org refuses for its configuration, says why, and never dead-letters it', async () => {
+    const { intake, submitted, letters } = setUp();
+    intake.accept(event(1001, [opp(1)]));
+    await until(() => submitted.length === 1);
+    submitted[0].reject(
+      new ScorerError('ORG_REQUEST_FAILED', 'INVALID_FIELD: No such column', { retryable: false }),
+    );
+    await until(() => submitted.length === 2);
+    expect(intake.failing).toMatch(/INVALID_FIELD/);
+    expect(intake.checkpoint).toBe(1000);
+    submitted[1].resolve();
+    await until(() => intake.checkpoint === 1001);
+    expect(intake.failing).toBeUndefined();
+    expect(letters).toEqual([]);
+  });
+
+  it('keeps saving the checkpoint after one save failed', async () => {
+    let calls = 0;
+    const saved: number[] = [];
+    const { intake, submitted } = setUp({
+      saveCheckpoint: async (id) => {
+        if (++calls === 1) throw new Error('ENOSPC');
+        saved.push(id);
+      },
+    });
+    intake.accept(event(1001, [opp(1)]));
+    await until(() => submitted.length === 1);
+    submitted[0].resolve();
+    await until(() => calls === 1); // the scheduled save failed
+    await intake.flush();
+    expect(saved).toEqual([1001]);
+  });
+
+  it('takes lower replay ids again after the org restarted the replay', async () => {
+    const { intake, submitted } = setUp();
+    intake.accept(event(1001, [opp(1)]));
+    intake.replayRestarted();
+    intake.accept(event(5, [opp(2)]));
+    await until(() => submitted.length === 2);
   });
 
   it('ignores an event delivered again after a resubscription', async () => {

@@ -1,0 +1,61 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { parseEnv } from '../../../src/config/env';
+import { startService } from '../../../src/main';
+import { startSandbox, type Sandbox } from '../../../src/sandbox';
+import { sandboxOrgAccess } from '../../support/sandbox-org-access';
+import { FAST } from './stack';
+
+let sandbox: Sandbox;
+let stateDir: string;
+beforeEach(async () => {
+  sandbox = await startSandbox({ deals: 10, seed: 3, cometdTimeoutMs: 1000 });
+  stateDir = await mkdtemp(path.join(os.tmpdir(), 'scorer-start-'));
+});
+afterEach(async () => {
+  await sandbox.close();
+  await rm(stateDir, { recursive: true, force: true });
+});
+
+const envFor = (channel?: string) =>
+  parseEnv({
+    SF_INSTANCE_URL: sandbox.instanceUrl,
+    SF_ACCESS_TOKEN: sandbox.accessToken,
+    STATE_DIR: stateDir,
+    PORT: '0',
+    SWEEP_INTERVAL: 'off',
+    LOG_LEVEL: 'silent',
+    ...(channel ? { CDC_CHANNEL: channel } : {}),
+  });
+
+describe('starting the service', () => {
+  it('starts when the stored token is refused at the handshake: it refreshes and subscribes', async () => {
+    sandbox.faults.authInvalidNextConnect = 1;
+    let refreshes = 0;
+    const service = await startService(
+      envFor(),
+      sandboxOrgAccess(sandbox, () => refreshes++),
+      {
+        ...FAST,
+        logger: pino({ level: 'silent' }),
+      },
+    );
+    try {
+      expect(service.subscriber.state).toBe('subscribed');
+      expect(refreshes).toBe(1);
+      expect(sandbox.cometdClients()).toBe(1);
+    } finally {
+      await service.close();
+    }
+  });
+
+  it('fails at once, naming the channel, when the org has no such channel', async () => {
+    const started = startService(envFor('/data/No_Such__chn'), sandboxOrgAccess(sandbox), {
+      ...FAST,
+      logger: pino({ level: 'silent' }),
+    });
+    await expect(started).rejects.toThrow(/\/data\/No_Such__chn/);
+  });
+});
