@@ -200,6 +200,8 @@ export async function startService(
       return intake.failing === undefined ? undefined : `changes are not being written: ${intake.failing}`;
     },
     loadAndScore: async (id) => {
+      // A preview must not spend the API budget the org has told us to stop spending.
+      if (gate.reason !== undefined) throw new ScorerError('ORG_LIMIT_EXCEEDED', `Not now: ${gate.reason}`);
       const { snapshots } = await loadSnapshots(conn, [id], rulebook.fields, { metrics, logger });
       const snapshot = [...snapshots.values()][0];
       if (!snapshot)
@@ -214,7 +216,16 @@ export async function startService(
     },
   });
   const server = http.createServer(app);
-  await new Promise<void>((resolve) => server.listen(env.PORT, resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        new ScorerError('CONFIG_INVALID', `PORT ${env.PORT} cannot be used: ${err.code ?? err.message}`, {
+          cause: err,
+        }),
+      ),
+    );
+    server.listen(env.PORT, resolve);
+  });
   const port = (server.address() as AddressInfo).port;
 
   logger.info({ org: org.describe(), channel: env.CDC_CHANNEL, replayFrom: stored ?? -1, port }, 'Starting');
@@ -281,6 +292,10 @@ export async function sweepOnce(env: Env, org: OrgAccess, opts: SweepOnceOptions
   const rulebook = loadRulebookFile(env.RULES_FILE ?? DEFAULT_RULEBOOK_FILE);
   const conn = connectTo(env, org);
   const totals = { scored: 0, changed: 0, written: 0, deadLettered: 0 };
+  // Stop at the first sign that every further batch will fail the same way (limit, credentials).
+  const stop = new AbortController();
+  opts.signal?.addEventListener('abort', () => stop.abort(), { once: true });
+  let fatal: unknown;
   const deps: BatchDeps = {
     connection: () => conn,
     rulebook: () => rulebook,
@@ -292,7 +307,19 @@ export async function sweepOnce(env: Env, org: OrgAccess, opts: SweepOnceOptions
   };
   const result = await runSweep(conn, {
     submit: async (ids) => {
-      const outcome = await processBatch(ids, deps);
+      let outcome;
+      try {
+        outcome = await processBatch(ids, deps);
+      } catch (err) {
+        if (
+          err instanceof ScorerError &&
+          (err.code === 'ORG_LIMIT_EXCEEDED' || err.code === 'ORG_AUTH_FAILED')
+        ) {
+          fatal ??= err;
+          stop.abort();
+        }
+        throw err;
+      }
       totals.scored += outcome.scored;
       totals.changed += outcome.planned;
       totals.written += outcome.written;
@@ -301,9 +328,10 @@ export async function sweepOnce(env: Env, org: OrgAccess, opts: SweepOnceOptions
     // One batch at a time: the same pace as the live service's batcher.
     concurrency: 1,
     onProgress: opts.onProgress,
-    signal: opts.signal,
+    signal: stop.signal,
     logger,
   });
+  if (fatal !== undefined) throw fatal;
   return { ...result, ...totals };
 }
 

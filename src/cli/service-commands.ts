@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { orgAuthFrom, parseEnv, type Env } from '../config/env';
 import { ScorerError } from '../lib/errors';
-import { createLogger } from '../lib/logger';
+import { createLogger, type Logger } from '../lib/logger';
 import { startService, sweepOnce, type OrgAccess } from '../main';
 import { openSession } from '../salesforce/auth';
 import { createProgress } from './progress';
@@ -18,7 +18,7 @@ export function addServiceCommands(
       run(async () => {
         const env = parseEnv();
         const logger = createLogger({ level: env.LOG_LEVEL });
-        const service = await startService(env, await configuredOrg(env), { logger });
+        const service = await startService(env, await configuredOrg(env, logger), { logger });
         await untilSignal();
         await service.close();
       }),
@@ -35,7 +35,7 @@ export function addServiceCommands(
         const progress = createProgress({ stream: process.stderr, unit: 'deals' });
         const stop = new AbortController();
         process.once('SIGINT', () => stop.abort());
-        const result = await sweepOnce(env, await configuredOrg(env), {
+        const result = await sweepOnce(env, await configuredOrg(env, logger), {
           dryRun: opts.dryRun === true,
           onProgress: (p) => progress.update(p),
           signal: stop.signal,
@@ -54,7 +54,7 @@ export function addServiceCommands(
 }
 
 /** The org the environment names; the sandbox is only for `npm start` and has no credentials to find. */
-export async function configuredOrg(env: Env): Promise<OrgAccess> {
+export async function configuredOrg(env: Env, logger?: Logger): Promise<OrgAccess> {
   const auth = orgAuthFrom(env);
   if (auth.kind === 'sandbox') {
     throw new ScorerError(
@@ -62,7 +62,7 @@ export async function configuredOrg(env: Env): Promise<OrgAccess> {
       'No org is configured: set SF_ORG, or SF_CLIENT_ID + SF_USERNAME + SF_JWT_KEY_FILE, or SF_INSTANCE_URL + SF_ACCESS_TOKEN (`npm start` runs the sandbox org instead)',
     );
   }
-  return openSession(auth, { apiVersion: env.SF_API_VERSION });
+  return openSession(auth, { apiVersion: env.SF_API_VERSION, logger });
 }
 
 /** Resolves on the first SIGINT or SIGTERM: the orchestrator's stop, or Ctrl-C. */

@@ -45,31 +45,31 @@ async function runDemo(base: Env): Promise<void> {
   });
   // A fresh state directory per demo: the sandbox's event history starts anew each time too.
   const stateDir = await mkdtemp(path.join(os.tmpdir(), 'commitment-scorer-demo-'));
-  const keyFile = path.join(stateDir, 'demo.key');
-  await writeFile(keyFile, keys.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
-  const env: Env = {
-    ...base,
-    STATE_DIR: stateDir,
-    INTEGRATION_USER_ID: sandbox.integrationUserId,
-  };
-  const org = await openSession(
-    { kind: 'jwt', loginUrl: sandbox.url, clientId, username: sandbox.integrationUsername, keyFile },
-    { apiVersion: env.SF_API_VERSION },
-  );
-  const service = await startService(env, org, {
-    logger,
-    onScored: (result, info) => {
-      if (info.written) out.write(`${liveLine(result, info.name)}\n`);
-    },
-  });
-  sandbox.simulator.start({ ratePerMinute: DEMO_ACTIVITY_PER_MINUTE });
-  out.write(`${banner(sandbox, service.url)}\n`);
-  await untilSignal();
-  out.write('\nStopping…\n');
-  sandbox.simulator.stop();
-  await service.close();
-  await sandbox.close();
-  await rm(stateDir, { recursive: true, force: true });
+  try {
+    const keyFile = path.join(stateDir, 'demo.key');
+    await writeFile(keyFile, keys.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+    const env: Env = { ...base, STATE_DIR: stateDir, INTEGRATION_USER_ID: sandbox.integrationUserId };
+    const org = await openSession(
+      { kind: 'jwt', loginUrl: sandbox.url, clientId, username: sandbox.integrationUsername, keyFile },
+      { apiVersion: env.SF_API_VERSION, logger },
+    );
+    const service = await startService(env, org, {
+      logger,
+      onScored: (result, info) => {
+        if (info.written) out.write(`${liveLine(result, info.name)}\n`);
+      },
+    });
+    sandbox.simulator.start({ ratePerMinute: DEMO_ACTIVITY_PER_MINUTE });
+    out.write(`${banner(sandbox, service.url)}\n`);
+    await untilSignal();
+    out.write('\nStopping…\n');
+    sandbox.simulator.stop();
+    await service.close();
+  } finally {
+    // The run's private key lives here: never leave it behind, whatever failed.
+    await sandbox.close();
+    await rm(stateDir, { recursive: true, force: true });
+  }
 }
 
 function banner(sandbox: Sandbox, serviceUrl: string): string {

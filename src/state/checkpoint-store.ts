@@ -34,7 +34,16 @@ export class CheckpointStore {
         { cause: err },
       );
     }
-    const parsed = JSON.parse(text) as Partial<Checkpoint>;
+    let parsed: Partial<Checkpoint>;
+    try {
+      parsed = JSON.parse(text) as Partial<Checkpoint>;
+    } catch (err) {
+      throw new ScorerError(
+        'CONFIG_INVALID',
+        `The checkpoint ${this.file} is not JSON (${(err as Error).message}); move it aside to start from new events and a sweep`,
+        { cause: err },
+      );
+    }
     if (parsed.channel !== this.channel || typeof parsed.replayId !== 'number') {
       throw new ScorerError(
         'CONFIG_INVALID',

@@ -1,4 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
@@ -48,6 +50,20 @@ describe('starting the service', () => {
       expect(sandbox.cometdClients()).toBe(1);
     } finally {
       await service.close();
+    }
+  });
+
+  it('refuses a PORT that is taken, naming it', async () => {
+    const squatter = http.createServer();
+    await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+    const { port } = squatter.address() as AddressInfo;
+    try {
+      const env = { ...envFor(), PORT: port };
+      await expect(
+        startService(env, sandboxOrgAccess(sandbox), { ...FAST, logger: pino({ level: 'silent' }) }),
+      ).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining(`PORT ${port}`) });
+    } finally {
+      squatter.close();
     }
   });
 

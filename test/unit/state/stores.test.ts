@@ -22,6 +22,17 @@ describe('the checkpoint store', () => {
     expect(readdirSync(stateDir)).toEqual(['checkpoint-_data_OpportunityChangeEvent.json']);
   });
 
+  it('names the file and what to do when the checkpoint is not JSON', async () => {
+    const d = dir();
+    writeFileSync(path.join(d, 'checkpoint-_data_Commitment_Scorer__chn.json'), '{"replayId": 10');
+    await expect(new CheckpointStore(d, '/data/Commitment_Scorer__chn').load()).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: expect.stringMatching(
+        /checkpoint-_data_Commitment_Scorer__chn\.json is not JSON.*move it aside/,
+      ),
+    });
+  });
+
   it("refuses another channel's checkpoint", async () => {
     const stateDir = dir();
     writeFileSync(
