@@ -1,3 +1,5 @@
+import { ScorerError } from '../lib/errors';
+
 /**
  * Coalesces opportunity ids into batches: one seller edit often produces several change events within
  * a second, and scoring 200 deals costs the same few queries as scoring one. Batches run one at a time,
@@ -15,15 +17,21 @@ export interface BatcherOptions {
   process: (ids: string[]) => Promise<void>;
 }
 
+/**
+ * One `add` call. An id the waiter asked for is either not yet cut into a batch (`uncut`) or in a batch
+ * that has not finished (counted by `inFlight`). An id added again while an earlier batch holds it is
+ * uncut for the new waiter: only the next batch processes the change that caused the second add.
+ */
 interface Waiter {
-  ids: Set<string>;
+  uncut: Set<string>;
+  inFlight: number;
   resolve: () => void;
   reject: (err: unknown) => void;
 }
 
 export class Batcher {
   private readonly pending = new Set<string>();
-  private waiters: Waiter[] = [];
+  private readonly waiters = new Set<Waiter>();
   private roomWaiters: (() => void)[] = [];
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> = Promise.resolve();
@@ -33,12 +41,14 @@ export class Batcher {
 
   /** Resolves once every given id has been through a batch that succeeded; rejects if that batch failed. */
   async add(ids: readonly string[]): Promise<void> {
-    if (this.closed) throw new Error('the batcher is closed');
+    // Retryable: during shutdown the caller should try again later (after a restart), not give up on the ids.
+    if (this.closed) throw new ScorerError('INTERNAL', 'the batcher is closed', { retryable: true });
+    if (ids.length === 0) return;
     while (this.pending.size >= this.options.maxPending) {
       await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
     }
     const done = new Promise<void>((resolve, reject) => {
-      this.waiters.push({ ids: new Set(ids), resolve, reject });
+      this.waiters.add({ uncut: new Set(ids), inFlight: 0, resolve, reject });
     });
     for (const id of ids) this.pending.add(id);
     if (this.pending.size >= this.options.maxBatch) this.flushSoon(0);
@@ -80,30 +90,48 @@ export class Batcher {
     while (this.pending.size > 0) {
       const batch = [...this.pending].slice(0, this.options.maxBatch);
       for (const id of batch) this.pending.delete(id);
+      const owners = this.cut(batch);
       const rooms = this.roomWaiters.splice(0);
       for (const wake of rooms) wake();
-      let failure: unknown;
+      let outcome: { failure: unknown } | undefined;
       try {
         await this.options.process(batch);
       } catch (err) {
-        failure = err;
+        outcome = { failure: err };
       }
-      this.settle(new Set(batch), failure);
+      this.settle(owners, outcome);
     }
   }
 
-  /** A waiter is done when none of its ids is still pending or in flight; a failed batch fails it. */
-  private settle(batch: ReadonlySet<string>, failure: unknown): void {
-    const still: Waiter[] = [];
+  /** Hands the batch's ids over from every waiter that asked for one of them and has not had it cut yet. */
+  private cut(batch: readonly string[]): Waiter[] {
+    const owners: Waiter[] = [];
     for (const waiter of this.waiters) {
-      let touched = false;
+      let owns = false;
       for (const id of batch) {
-        if (waiter.ids.delete(id)) touched = true;
+        if (waiter.uncut.delete(id)) owns = true;
       }
-      if (touched && failure !== undefined) waiter.reject(failure);
-      else if (waiter.ids.size === 0) waiter.resolve();
-      else still.push(waiter);
+      if (owns) {
+        waiter.inFlight++;
+        owners.push(waiter);
+      }
     }
-    this.waiters = still;
+    return owners;
+  }
+
+  /** A failed batch fails its owners; an owner is done when no id of its is uncut or in another batch. */
+  private settle(owners: readonly Waiter[], outcome: { failure: unknown } | undefined): void {
+    for (const waiter of owners) {
+      // Already rejected by an earlier failed batch.
+      if (!this.waiters.has(waiter)) continue;
+      waiter.inFlight--;
+      if (outcome) {
+        this.waiters.delete(waiter);
+        waiter.reject(outcome.failure);
+      } else if (waiter.inFlight === 0 && waiter.uncut.size === 0) {
+        this.waiters.delete(waiter);
+        waiter.resolve();
+      }
+    }
   }
 }

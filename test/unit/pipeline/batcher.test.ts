@@ -1,3 +1,4 @@
+import { isScorerError } from '../../../src/lib/errors';
 import { Batcher } from '../../../src/pipeline/batcher';
 
 function recordingBatcher(options: Partial<{ windowMs: number; maxBatch: number; maxPending: number }> = {}) {
@@ -83,5 +84,75 @@ describe('the batcher', () => {
     await batcher.close();
     expect(batches).toEqual([['x']]);
     await expect(batcher.add(['y'])).rejects.toThrow('closed');
+  });
+
+  it('tells a caller adding after close to try again later', async () => {
+    const { batcher } = recordingBatcher();
+    await batcher.close();
+    const caught: unknown = await batcher.add(['y']).catch((err: unknown) => err);
+    expect(isScorerError(caught) && { code: caught.code, retryable: caught.retryable }).toEqual({
+      code: 'INTERNAL',
+      retryable: true,
+    });
+  });
+
+  it('resolves an add of no ids at once', async () => {
+    const { batcher, batches } = recordingBatcher({ windowMs: 10_000 });
+    await batcher.add([]);
+    expect(batches).toEqual([]);
+  });
+
+  describe('an id added again while a batch holding it runs', () => {
+    /** Batches that wait until the test settles them, in the order they were cut. */
+    function gatedBatcher() {
+      const batches: { ids: string[]; succeed: () => void; fail: (err: unknown) => void }[] = [];
+      const batcher = new Batcher({
+        windowMs: 1,
+        maxBatch: 200,
+        maxPending: 100,
+        process: (ids) =>
+          new Promise<void>((resolve, reject) => batches.push({ ids, succeed: resolve, fail: reject })),
+      });
+      return { batcher, batches };
+    }
+    const wait = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+    /** Event A's X is in batch 1 when event B adds X again; returns B's outcome as it stands. */
+    async function secondAddDuringFirstBatch() {
+      const { batcher, batches } = gatedBatcher();
+      const first = batcher.add(['x']);
+      await wait(10);
+      expect(batches.map((b) => b.ids)).toEqual([['x']]);
+      let outcome: 'pending' | 'resolved' | 'rejected' = 'pending';
+      const second = batcher.add(['x']).then(
+        () => (outcome = 'resolved'),
+        () => (outcome = 'rejected'),
+      );
+      batches[0].succeed();
+      await first;
+      await wait(10);
+      return { batches, second, outcome: () => outcome };
+    }
+
+    it('keeps the second caller waiting after the first batch succeeded', async () => {
+      const { batches, outcome } = await secondAddDuringFirstBatch();
+      expect(outcome()).toBe('pending');
+      expect(batches.map((b) => b.ids)).toEqual([['x'], ['x']]);
+      batches[1].succeed();
+    });
+
+    it('rejects the second caller when the batch that processes its id fails', async () => {
+      const { batches, second, outcome } = await secondAddDuringFirstBatch();
+      batches[1].fail(new Error('write-back failed'));
+      await second;
+      expect(outcome()).toBe('rejected');
+    });
+
+    it('resolves the second caller when the batch that processes its id succeeds', async () => {
+      const { batches, second, outcome } = await secondAddDuringFirstBatch();
+      batches[1].succeed();
+      await second;
+      expect(outcome()).toBe('resolved');
+    });
   });
 });
