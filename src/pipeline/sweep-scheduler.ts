@@ -1,11 +1,15 @@
-import { ScorerError } from '../lib/errors';
+import { isScorerError, ScorerError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import type { SweepResult } from './sweep';
 
 /**
  * Runs the reconciliation sweep on a timer and on demand (POST /v1/admin/sweep, a GAP_OVERFLOW event),
- * one at a time: a second sweep while one runs would only score every deal twice, so a trigger during a
- * run is refused and the caller told so. A scheduled tick that finds a sweep running is skipped.
+ * one at a time: two sweeps at once would only score every deal twice. A trigger during a run does not
+ * start one (and the caller is told so), but one more sweep is owed and runs when the current one ends:
+ * the running sweep may already have passed the deals a GAP_OVERFLOW or a refused replay id is about.
+ * Triggers during one run coalesce into a single owed run. A sweep that failed on a retryable error
+ * (org or network trouble) is tried again after `retryMs`, unless a run is owed anyway. A scheduled
+ * tick that finds a sweep running is skipped.
  */
 
 /** The sweep to run; it stops early (and says so) when the signal aborts. */
@@ -21,6 +25,8 @@ export interface SweepSchedulerOptions {
   sweep: SweepFn;
   /** Time between scheduled sweeps; undefined = no schedule, triggers only (SWEEP_INTERVAL=off). */
   intervalMs: number | undefined;
+  /** Delay before retrying a sweep that failed on a retryable error; default 5 minutes. */
+  retryMs?: number;
   logger?: Logger;
   timers?: SchedulerTimers;
   now?: () => number;
@@ -43,10 +49,16 @@ export const nodeTimers: SchedulerTimers = {
 /** The longest delay setTimeout honours (2^31-1 ms, about 24.8 days); longer ones fire at once. */
 export const MAX_INTERVAL_MS = 2 ** 31 - 1;
 
+const DEFAULT_RETRY_MS = 5 * 60_000;
+
 export class SweepScheduler {
   private readonly timers: SchedulerTimers;
   private readonly now: () => number;
   private timer: unknown;
+  private retryTimer: unknown;
+  private readonly retryMs: number;
+  /** The reason of the sweep owed after the running one, if a trigger arrived during it. */
+  private owed: string | undefined;
   private current: { run: SweepRun; controller: AbortController; done: Promise<void> } | undefined;
   private last: SweepRun | undefined;
   private stopped = false;
@@ -57,6 +69,11 @@ export class SweepScheduler {
       throw new RangeError(`intervalMs must be a positive whole number, got ${intervalMs}`);
     if (intervalMs !== undefined && intervalMs > MAX_INTERVAL_MS)
       throw new RangeError(`intervalMs must be at most ${MAX_INTERVAL_MS}, got ${intervalMs}`);
+    this.retryMs = options.retryMs ?? DEFAULT_RETRY_MS;
+    if (!(Number.isInteger(this.retryMs) && this.retryMs > 0 && this.retryMs <= MAX_INTERVAL_MS))
+      throw new RangeError(
+        `retryMs must be a whole number from 1 to ${MAX_INTERVAL_MS}, got ${this.retryMs}`,
+      );
     this.timers = options.timers ?? nodeTimers;
     this.now = options.now ?? Date.now;
   }
@@ -67,13 +84,21 @@ export class SweepScheduler {
     this.arm(this.options.intervalMs);
   }
 
-  /** Starts a sweep unless one is running (or the scheduler is stopped). */
+  /**
+   * Starts a sweep unless the scheduler is stopped or one is running; in the latter case one more sweep
+   * (with the latest reason) is owed and starts when the running one ends.
+   */
   trigger(reason: string): { started: boolean } {
-    if (this.stopped || this.current) {
+    if (this.stopped) {
+      this.options.logger?.info({ reason }, 'Sweep not started: the scheduler is stopped');
+      return { started: false };
+    }
+    if (this.current) {
       this.options.logger?.info(
-        { reason, runningSince: this.current?.run.startedAt, stopped: this.stopped },
-        'Sweep not started: one is running or the scheduler is stopped',
+        { reason, runningSince: this.current.run.startedAt, alreadyOwed: this.owed },
+        'Sweep owed: it starts when the running one ends',
       );
+      this.owed = reason;
       return { started: false };
     }
     const run: SweepRun = { reason, startedAt: this.now() };
@@ -100,16 +125,22 @@ export class SweepScheduler {
     return this.last?.error;
   }
 
-  /** Resolves when no sweep is running (at once when none is). */
+  /**
+   * Resolves when no sweep is running and none is owed (at once when none is). A timed retry is not
+   * waited for: it may be minutes away.
+   */
   async idle(): Promise<void> {
-    await this.current?.done;
+    // An owed run starts as the previous one ends, before its `done` resolves, so `current` is the next one.
+    while (this.current) await this.current.done;
   }
 
-  /** Ends the schedule, aborts a running sweep and waits until it has stopped. */
+  /** Ends the schedule, drops owed runs and retries, aborts a running sweep and waits until it has stopped. */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
     this.timer = undefined;
+    this.cancelRetry();
+    this.owed = undefined;
     this.current?.controller.abort();
     await this.idle();
   }
@@ -118,7 +149,8 @@ export class SweepScheduler {
     this.timer = this.timers.setTimeout(() => {
       this.timer = undefined;
       if (this.stopped) return;
-      this.trigger('schedule');
+      // A tick that finds a sweep running is skipped, not owed: that sweep already does what the tick asks.
+      if (!this.current) this.trigger('schedule');
       this.arm(ms);
     }, ms);
   }
@@ -137,7 +169,35 @@ export class SweepScheduler {
       run.finishedAt = this.now();
       this.last = run;
       this.current = undefined;
+      this.afterRun(run);
     }
+  }
+
+  /** Starts the owed run, else schedules a retry of a run that failed on a retryable error. */
+  private afterRun(run: SweepRun): void {
+    if (this.stopped) return;
+    const owed = this.owed;
+    this.owed = undefined;
+    if (owed !== undefined) {
+      this.trigger(owed);
+      return;
+    }
+    if (run.error === undefined) {
+      // A sweep that succeeded covered what a pending retry would have.
+      this.cancelRetry();
+      return;
+    }
+    if (!(isScorerError(run.error) && run.error.retryable) || this.retryTimer !== undefined) return;
+    this.options.logger?.info({ reason: run.reason, retryInMs: this.retryMs }, 'Sweep retry scheduled');
+    this.retryTimer = this.timers.setTimeout(() => {
+      this.retryTimer = undefined;
+      if (!this.stopped) this.trigger(run.reason);
+    }, this.retryMs);
+  }
+
+  private cancelRetry(): void {
+    if (this.retryTimer !== undefined) this.timers.clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
   }
 }
 

@@ -1,4 +1,4 @@
-import { isScorerError } from '../../../src/lib/errors';
+import { isScorerError, ScorerError } from '../../../src/lib/errors';
 import type { SweepResult } from '../../../src/pipeline/sweep';
 import {
   parseInterval,
@@ -91,7 +91,7 @@ describe('the sweep scheduler', () => {
     await scheduler.stop();
   });
 
-  it('refuses a trigger while a sweep runs, and accepts one after it finished', async () => {
+  it('does not start a second sweep while one runs, and accepts a trigger after it finished', async () => {
     const { sweep, calls } = controllableSweep();
     const scheduler = new SweepScheduler({ sweep, intervalMs: undefined, timers: manualTimers().timers });
     expect(scheduler.trigger('admin')).toEqual({ started: true });
@@ -100,12 +100,153 @@ describe('the sweep scheduler', () => {
     await flush();
     expect(calls).toHaveLength(1);
     calls[0].finish();
+    await flush();
+    calls[1].finish();
     await scheduler.idle();
     expect(scheduler.running).toBe(false);
     expect(scheduler.trigger('gap-overflow')).toEqual({ started: true });
     await flush();
-    expect(calls.map((c) => c.reason)).toEqual(['admin', 'gap-overflow']);
+    expect(calls.map((c) => c.reason)).toEqual(['admin', 'gap-overflow', 'gap-overflow']);
     await scheduler.stop();
+  });
+
+  it('runs the sweep owed by a trigger during a run once that run ends', async () => {
+    const { sweep, calls } = controllableSweep();
+    const scheduler = new SweepScheduler({ sweep, intervalMs: undefined, timers: manualTimers().timers });
+    scheduler.trigger('schedule');
+    await flush();
+    scheduler.trigger('gap-overflow');
+    await flush();
+    expect(calls.map((c) => c.reason)).toEqual(['schedule']);
+    calls[0].finish();
+    await flush();
+    expect(calls.map((c) => c.reason)).toEqual(['schedule', 'gap-overflow']);
+    expect(scheduler.running).toBe(true);
+    await scheduler.stop();
+  });
+
+  it('runs the owed sweep after a run that failed, too', async () => {
+    const { sweep, calls } = controllableSweep();
+    const scheduler = new SweepScheduler({ sweep, intervalMs: undefined, timers: manualTimers().timers });
+    scheduler.trigger('schedule');
+    await flush();
+    scheduler.trigger('replay-id-refused');
+    calls[0].fail(new Error('query failed'));
+    await flush();
+    expect(calls.map((c) => c.reason)).toEqual(['schedule', 'replay-id-refused']);
+    await scheduler.stop();
+  });
+
+  it('coalesces several triggers during one run into one owed sweep with the latest reason', async () => {
+    const { sweep, calls } = controllableSweep();
+    const scheduler = new SweepScheduler({ sweep, intervalMs: undefined, timers: manualTimers().timers });
+    scheduler.trigger('schedule');
+    await flush();
+    expect(scheduler.trigger('gap-overflow')).toEqual({ started: false });
+    expect(scheduler.trigger('admin')).toEqual({ started: false });
+    calls[0].finish();
+    await flush();
+    calls[1].finish();
+    await scheduler.idle();
+    await flush();
+    expect(calls.map((c) => c.reason)).toEqual(['schedule', 'admin']);
+    expect(scheduler.running).toBe(false);
+  });
+
+  it('makes idle() wait for the owed sweep as well', async () => {
+    const { sweep, calls } = controllableSweep();
+    const scheduler = new SweepScheduler({ sweep, intervalMs: undefined, timers: manualTimers().timers });
+    scheduler.trigger('schedule');
+    await flush();
+    scheduler.trigger('admin');
+    let idle = false;
+    const waiting = scheduler.idle().then(() => (idle = true));
+    calls[0].finish(aResult({ submitted: 1 }));
+    await flush();
+    expect(idle).toBe(false);
+    calls[1].finish(aResult({ submitted: 2 }));
+    await waiting;
+    expect(scheduler.status).toMatchObject({ running: false, run: { reason: 'admin' } });
+    expect(scheduler.lastResult).toMatchObject({ submitted: 2 });
+  });
+
+  it('retries a sweep that failed on a retryable error after retryMs, one retry at a time', async () => {
+    const t = manualTimers();
+    const { sweep, calls } = controllableSweep();
+    const scheduler = new SweepScheduler({ sweep, intervalMs: undefined, retryMs: 30_000, timers: t.timers });
+    scheduler.trigger('gap-overflow');
+    await flush();
+    calls[0].fail(new ScorerError('NETWORK', 'org unreachable'));
+    await scheduler.idle();
+    expect(t.delays()).toEqual([30_000]);
+    scheduler.trigger('admin');
+    await flush();
+    calls[1].fail(new ScorerError('ORG_REQUEST_FAILED', 'org unreachable'));
+    await scheduler.idle();
+    expect(t.delays()).toEqual([30_000]);
+    t.fire();
+    await flush();
+    expect(calls.map((c) => c.reason)).toEqual(['gap-overflow', 'admin', 'gap-overflow']);
+    calls[2].finish();
+    await scheduler.idle();
+    expect(t.delays()).toEqual([]);
+  });
+
+  it('retries after 5 minutes by default, and not after an error that is not retryable', async () => {
+    const t = manualTimers();
+    const { sweep, calls } = controllableSweep();
+    const scheduler = new SweepScheduler({ sweep, intervalMs: undefined, timers: t.timers });
+    scheduler.trigger('admin');
+    await flush();
+    calls[0].fail(new ScorerError('ORG_AUTH_FAILED', 'token revoked'));
+    await scheduler.idle();
+    expect(t.delays()).toEqual([]);
+    scheduler.trigger('admin');
+    await flush();
+    calls[1].fail(new ScorerError('NETWORK', 'org unreachable'));
+    await scheduler.idle();
+    expect(t.delays()).toEqual([300_000]);
+    await scheduler.stop();
+  });
+
+  it('does not idle() until a timed retry, nor retry when a sweep is owed anyway', async () => {
+    const t = manualTimers();
+    const { sweep, calls } = controllableSweep();
+    const scheduler = new SweepScheduler({ sweep, intervalMs: undefined, timers: t.timers });
+    scheduler.trigger('schedule');
+    await flush();
+    scheduler.trigger('gap-overflow');
+    calls[0].fail(new ScorerError('NETWORK', 'org unreachable'));
+    await flush();
+    expect(t.delays()).toEqual([]);
+    calls[1].fail(new ScorerError('NETWORK', 'org unreachable'));
+    await scheduler.idle();
+    expect(scheduler.running).toBe(false);
+    expect(t.delays()).toEqual([300_000]);
+    await scheduler.stop();
+  });
+
+  it('stop() cancels the owed sweep and a pending retry', async () => {
+    const t = manualTimers();
+    const { sweep, calls } = controllableSweep();
+    const retrying = new SweepScheduler({ sweep, intervalMs: undefined, timers: t.timers });
+    retrying.trigger('admin');
+    await flush();
+    calls[0].fail(new ScorerError('NETWORK', 'org unreachable'));
+    await retrying.idle();
+    expect(t.delays()).toEqual([300_000]);
+    await retrying.stop();
+    expect(t.delays()).toEqual([]);
+
+    const owing = new SweepScheduler({ sweep, intervalMs: undefined, timers: t.timers });
+    owing.trigger('schedule');
+    await flush();
+    owing.trigger('gap-overflow');
+    await owing.stop();
+    await flush();
+    expect(calls.map((c) => c.reason)).toEqual(['admin', 'schedule']);
+    expect(owing.running).toBe(false);
+    expect(t.delays()).toEqual([]);
   });
 
   it('skips a scheduled tick that finds a sweep running, and keeps the schedule', async () => {
@@ -118,6 +259,9 @@ describe('the sweep scheduler', () => {
     await flush();
     expect(calls.map((c) => c.reason)).toEqual(['admin']);
     expect(t.delays()).toEqual([60_000]);
+    calls[0].finish();
+    await scheduler.idle();
+    expect(calls.map((c) => c.reason)).toEqual(['admin']);
     await scheduler.stop();
   });
 
@@ -176,6 +320,7 @@ describe('the sweep scheduler', () => {
     const sweep = controllableSweep().sweep;
     expect(() => new SweepScheduler({ sweep, intervalMs: 0 })).toThrow(RangeError);
     expect(() => new SweepScheduler({ sweep, intervalMs: 2 ** 31 })).toThrow(RangeError);
+    expect(() => new SweepScheduler({ sweep, intervalMs: undefined, retryMs: 0 })).toThrow(RangeError);
   });
 
   it('unrefs its real timers, so a pending sweep never keeps the process alive', async () => {
