@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { AuthInfo, StateAggregator } from '@salesforce/core';
-import type { ScorerError } from '../../../src/lib/errors';
 import { openSession, type OrgSession } from '../../../src/salesforce/auth';
 import { createConnection } from '../../../src/salesforce/connection';
 import { signAssertion, tokenEndpoint } from '../../../src/salesforce/jwt-bearer';
 import { startSandbox, type Sandbox } from '../../../src/sandbox';
+import { failure } from '../../support/failure';
 import { useIsolatedSfHome } from '../../support/sf-home';
 import { connect, streamingClient, until } from './helpers';
 
@@ -61,15 +61,6 @@ const connectWith = (session: OrgSession) =>
     clientId: 'commitment-scorer',
     refreshFn: session.refreshFn,
   });
-
-async function failure(promise: Promise<unknown>): Promise<ScorerError> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as ScorerError;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('the sandbox token endpoint (JWT bearer grant)', () => {
   it('mints a token for the integration user that the REST API accepts', async () => {

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import nock from 'nock';
-import type { ScorerError } from '../../../src/lib/errors';
 import { createLogger } from '../../../src/lib/logger';
 import { openSession, type OrgSession } from '../../../src/salesforce/auth';
 import { createConnection } from '../../../src/salesforce/connection';
+import { failure } from '../../support/failure';
 import { useIsolatedSfHome } from '../../support/sf-home';
 
 const LOGIN = 'https://login.salesforce.com';
@@ -77,15 +77,6 @@ function formOf(body: unknown): TokenForm {
 }
 
 const tokenEndpoint = () => nock(LOGIN).matchHeader('content-type', 'application/x-www-form-urlencoded');
-
-async function failure(promise: Promise<unknown>): Promise<ScorerError> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as ScorerError;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('a ready access token', () => {
   const auth = { kind: 'token' as const, instanceUrl: INSTANCE, accessToken: TOKEN_1 };
