@@ -3,8 +3,9 @@ import { ScorerError } from '../lib/errors';
 /**
  * Coalesces opportunity ids into batches: one seller edit often produces several change events within
  * a second, and scoring 200 deals costs the same few queries as scoring one. Batches run one at a time,
- * so no record is ever in two batches at once. The pending set is bounded: `add` waits while it is full,
- * which is how back-pressure reaches the subscriber.
+ * so no record is ever in two batches at once. The pending set is bounded: `add` waits while it is full.
+ * That bounds the ids in play, not the events: CometD has no flow control, so events beyond it wait in
+ * the intake as small pending promises (the sweep, which pages, does feel the wait).
  */
 
 export interface BatcherOptions {
