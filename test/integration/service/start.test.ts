@@ -6,6 +6,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { parseEnv } from '../../../src/config/env';
 import { startService } from '../../../src/main';
+import { openSession } from '../../../src/salesforce/auth';
 import { startSandbox, type Sandbox } from '../../../src/sandbox';
 import { sandboxOrgAccess } from '../../support/sandbox-org-access';
 import { FAST } from './stack';
@@ -48,6 +49,27 @@ describe('starting the service', () => {
       expect(service.subscriber.state).toBe('subscribed');
       expect(refreshes).toBe(1);
       expect(sandbox.cometdClients()).toBe(1);
+    } finally {
+      await service.close();
+    }
+  });
+
+  it('reports not ready, with the reason, when a ready token expires and cannot be refreshed', async () => {
+    const org = await openSession(
+      { kind: 'token', instanceUrl: sandbox.instanceUrl, accessToken: sandbox.accessToken },
+      { apiVersion: '62.0' },
+    );
+    const service = await startService(envFor(), org, { ...FAST, logger: pino({ level: 'silent' }) });
+    try {
+      expect((await fetch(`${service.url}/readyz`)).status).toBe(200);
+      sandbox.revokeTokens();
+      let body: { reason?: string } = {};
+      for (let i = 0; i < 200 && body.reason === undefined; i++) {
+        await new Promise((r) => setTimeout(r, 25));
+        const res = await fetch(`${service.url}/readyz`);
+        if (res.status === 503) body = (await res.json()) as { reason?: string };
+      }
+      expect(body.reason).toMatch(/refused our credentials.*cannot be refreshed/i);
     } finally {
       await service.close();
     }
