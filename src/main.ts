@@ -7,7 +7,8 @@ import { createMetrics, type Metrics } from './http/metrics';
 import { ScorerError } from './lib/errors';
 import { createLogger, type Logger } from './lib/logger';
 import { DEFAULT_RULEBOOK_FILE, loadRulebookFile, type Rulebook } from './rules/load-rulebook';
-import { createConnection, loadSnapshots, type ApiCallKind, type ConnectionOptions } from './salesforce';
+import { createConnection, loadSnapshots, type ApiCallKind } from './salesforce';
+import { jsforceRefreshFn } from './salesforce/auth';
 import { ParentResolver } from './salesforce/resolve-parents';
 import { ChangeSubscriber } from './salesforce/subscriber';
 import { Batcher } from './pipeline/batcher';
@@ -341,35 +342,9 @@ function connectTo(env: Env, org: OrgAccess): Connection {
     accessToken: org.accessToken,
     apiVersion: env.SF_API_VERSION,
     clientId: env.SCORER_CLIENT_ID,
-    // jsforce calls this once on a 401 and repeats the request with the new token.
-    ...(org.refreshable ? { refreshFn: throttledRefresh(org) } : {}),
+    // jsforce calls this on a 401 and repeats the request with the new token.
+    ...(org.refreshable ? { refreshFn: jsforceRefreshFn(org) } : {}),
   });
-}
-
-const MIN_REFRESH_GAP_MS = 10_000;
-
-/**
- * jsforce retries a request after every successful refresh, with no limit: a token the org refuses
- * even when fresh (a stale instance URL, a store handing back the same token) would loop at full
- * speed. A second refresh within 10 s fails instead; the batch is then retried with backoff.
- */
-function throttledRefresh(org: OrgAccess): NonNullable<ConnectionOptions['refreshFn']> {
-  let last = 0;
-  return (conn, callback) => {
-    if (Date.now() - last < MIN_REFRESH_GAP_MS) {
-      callback(new ScorerError('ORG_AUTH_FAILED', 'The org refused a token minted seconds ago'));
-      return;
-    }
-    last = Date.now();
-    org.refresh().then(
-      (token) => {
-        // A refresh may move the org (JWT answers with its instance_url).
-        conn.instanceUrl = org.instanceUrl;
-        callback(null, token);
-      },
-      (err: Error) => callback(err),
-    );
-  };
 }
 
 // `npm start` runs this file: the service against the configured org, or the sandbox demo without one.

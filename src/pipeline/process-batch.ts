@@ -1,6 +1,7 @@
 import type { Connection } from 'jsforce';
 import type { Metrics } from '../http/metrics';
 import { ScorerError, isScorerError } from '../lib/errors';
+import { withDeadline } from '../lib/deadline';
 import type { Logger } from '../lib/logger';
 import type { Rulebook } from '../rules/load-rulebook';
 import { loadSnapshots, writeBack, type ApiCallKind, type WriteSummary } from '../salesforce';
@@ -55,7 +56,7 @@ export async function processBatch(ids: readonly string[], deps: BatchDeps): Pro
   const { snapshots, current } = await withDeadline(
     loadSnapshots(conn, ids, rulebook.fields, counter),
     deps.readTimeoutMs ?? 120_000,
-    'read',
+    noAnswer('read', deps.readTimeoutMs ?? 120_000),
   );
 
   const asOf = deps.now();
@@ -85,7 +86,7 @@ export async function processBatch(ids: readonly string[], deps: BatchDeps): Pro
         now: () => new Date(deps.now()),
       }),
       deps.writeTimeoutMs ?? 120_000,
-      'write',
+      noAnswer('write', deps.writeTimeoutMs ?? 120_000),
     );
   }
 
@@ -128,22 +129,10 @@ function codeOf(err: unknown): string {
 }
 
 /**
- * A call that neither answers nor fails is abandoned after `ms`; the batch then fails as retryable
- * and is sent again. A late landing of an abandoned write is harmless unless the deal changed in
- * between; the next change or sweep corrects that.
+ * A call that neither answers nor fails is abandoned; the batch then fails as retryable and is sent
+ * again. A late landing of an abandoned write is harmless unless the deal changed in between; the
+ * next change or sweep corrects that.
  */
-async function withDeadline<T>(work: Promise<T>, ms: number, what: 'read' | 'write'): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(
-      () => reject(new ScorerError('NETWORK', `Salesforce did not answer a ${what} within ${ms} ms`)),
-      ms,
-    );
-  });
-  work.catch(() => undefined); // an abandoned write may still fail later; that is already handled
-  try {
-    return await Promise.race([work, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
+function noAnswer(what: 'read' | 'write', ms: number): () => ScorerError {
+  return () => new ScorerError('NETWORK', `Salesforce did not answer a ${what} within ${ms} ms`);
 }

@@ -1,8 +1,8 @@
 import type { Connection } from 'jsforce';
 import type { Logger } from '../lib/logger';
 import { chunk, MAX_IDS_PER_QUERY } from '../salesforce/ids';
-import { errorCodeOf, orgError } from '../salesforce/org-errors';
-import { countCall, type ApiCallCounter } from '../salesforce/paged-query';
+import { errorCodeOf } from '../salesforce/org-errors';
+import { fetchPage, type ApiCallCounter } from '../salesforce/paged-query';
 
 /**
  * The reconciliation sweep: every open opportunity goes through the same batch path a change event
@@ -95,7 +95,7 @@ export async function runSweep(conn: Connection, opts: SweepOptions): Promise<Sw
 async function readAndSubmit(conn: Connection, opts: SweepOptions, pool: ChunkPool): Promise<boolean> {
   const aborted = (): boolean => opts.signal?.aborted === true;
   if (aborted()) return true;
-  let page: IdPage | undefined = await fetchPage(conn, opts, { soql: IDS_SOQL });
+  let page: IdPage | undefined = await fetchIds(conn, opts, { soql: IDS_SOQL });
   while (page) {
     for (const part of chunk(page.ids, MAX_IDS_PER_QUERY)) {
       await pool.slot();
@@ -106,41 +106,30 @@ async function readAndSubmit(conn: Connection, opts: SweepOptions, pool: ChunkPo
     if (aborted()) return true;
     const next: string = page.next;
     page = undefined; // let the handed-over page go before the next one arrives
-    page = await fetchPage(conn, opts, { locator: next });
+    page = await fetchIds(conn, opts, { locator: next });
   }
   return false;
 }
 
 async function countOpenDeals(conn: Connection, counter: ApiCallCounter): Promise<number> {
-  countCall(counter, 'query');
-  try {
-    // COUNT() answers with totalSize and no records.
-    const res = await conn.query(COUNT_SOQL);
-    return res.totalSize;
-  } catch (err) {
-    throw orgError(err, 'Counting open opportunities failed');
-  }
+  // COUNT() answers with totalSize and no records.
+  const page = await fetchPage(conn, counter, COUNT_SOQL, undefined, 'Counting open opportunities failed');
+  return page.totalSize ?? 0;
 }
 
 /** One page per request (no autoFetch), so only this page's ids are held and every call is counted. */
-async function fetchPage(
+async function fetchIds(
   conn: Connection,
   counter: ApiCallCounter,
   from: { soql: string } | { locator: string },
 ): Promise<IdPage> {
-  countCall(counter, 'query');
-  try {
-    const res =
-      'soql' in from
-        ? await conn.query<{ Id: string }>(from.soql)
-        : await conn.queryMore<{ Id: string }>(from.locator);
-    const ids = res.records.map((r) => r.Id);
-    // Query locators expire after about 15 idle minutes; back-pressure never holds one that long
-    // unless a single chunk takes that long, and then the next sweep starts over.
-    return { ids, next: res.done ? undefined : res.nextRecordsUrl };
-  } catch (err) {
-    throw orgError(err, 'Reading open opportunity ids failed', { page: 'soql' in from ? 1 : 'next' });
-  }
+  const page =
+    'soql' in from
+      ? await fetchPage(conn, counter, from.soql, undefined, 'Reading open opportunity ids failed')
+      : await fetchPage(conn, counter, undefined, from.locator, 'Reading open opportunity ids failed');
+  // Query locators expire after about 15 idle minutes; back-pressure never holds one that long
+  // unless a single chunk takes that long, and then the next sweep starts over.
+  return { ids: page.records.map((r) => String(r.Id)), next: page.done ? undefined : page.nextRecordsUrl };
 }
 
 /**

@@ -98,16 +98,10 @@ function buildSession(parts: SessionParts): OrgSession {
       });
       return inFlight;
     },
-    refreshFn: mint
-      ? (_conn, callback) => {
-          session.refresh().then(
-            (token) => callback(null, token),
-            (err: unknown) => callback(err as Error),
-          );
-        }
-      : undefined,
+    refreshFn: undefined,
     describe: () => parts.description,
   };
+  if (mint) session.refreshFn = jsforceRefreshFn(session);
   return session;
 }
 
@@ -181,4 +175,33 @@ export async function openSession(auth: OrgSessionAuth, opts: OpenSessionOptions
     'org session opened',
   );
   return session;
+}
+
+const MIN_REFRESH_GAP_MS = 10_000;
+
+/**
+ * jsforce's `refreshFn` for a token source. jsforce retries a request after every successful refresh,
+ * with no limit: a token the org refuses even when fresh (a stale instance URL, a store handing back
+ * the same token) would loop at full speed. A second refresh within 10 s fails instead, and the
+ * caller retries with backoff. A refresh may also move the org (JWT answers with its instance_url).
+ */
+export function jsforceRefreshFn(source: {
+  refresh(): Promise<string>;
+  readonly instanceUrl: string;
+}): RefreshFn {
+  let last = Number.NEGATIVE_INFINITY;
+  return (conn, callback) => {
+    if (Date.now() - last < MIN_REFRESH_GAP_MS) {
+      callback(new ScorerError('ORG_AUTH_FAILED', 'The org refused a token minted seconds ago'));
+      return;
+    }
+    last = Date.now();
+    source.refresh().then(
+      (token) => {
+        conn.instanceUrl = source.instanceUrl;
+        callback(null, token);
+      },
+      (err: unknown) => callback(err as Error),
+    );
+  };
 }

@@ -21,10 +21,11 @@ export interface SfRecord {
   [field: string]: unknown;
 }
 
-interface Page {
+export interface Page {
   records: SfRecord[];
   done: boolean;
   nextRecordsUrl?: string;
+  totalSize?: number;
 }
 
 /**
@@ -55,11 +56,13 @@ export async function queryAll(
   }
 }
 
-async function fetchPage(
+/** One page: a query's first (`soql`) or the next one (`locator`); counted, errors classified. */
+export async function fetchPage(
   conn: Connection,
   counter: ApiCallCounter,
   soql: string | undefined,
   locator: string | undefined,
+  what = 'Salesforce query failed',
 ): Promise<Page> {
   countCall(counter, 'query');
   try {
@@ -69,9 +72,10 @@ async function fetchPage(
       records: result.records as SfRecord[],
       done: result.done,
       nextRecordsUrl: result.nextRecordsUrl,
+      totalSize: result.totalSize,
     };
   } catch (err) {
-    throw orgError(err, 'Salesforce query failed');
+    throw orgError(err, what);
   }
 }
 

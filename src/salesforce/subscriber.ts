@@ -1,6 +1,7 @@
 import type { Connection } from 'jsforce';
 import { StreamingExtension } from 'jsforce/api/streaming';
 import type { Metrics } from '../http/metrics';
+import { withDeadline } from '../lib/deadline';
 import type { Logger } from '../lib/logger';
 
 /**
@@ -80,28 +81,23 @@ export class ChangeSubscriber {
     const every = Math.max(50, Math.floor(this.watchdogMs / 4));
     this.watchdog = setInterval(() => this.checkAlive(), every);
     this.watchdog.unref();
-    let timer: NodeJS.Timeout | undefined;
-    const live = new Promise<void>((resolve, reject) => {
+    const live = new Promise<void>((resolve) => {
       this.onSubscribed = resolve;
-      timer = setTimeout(
-        () =>
-          reject(
-            new Error(`No subscription within ${this.watchdogMs} ms: ${this.failureValue ?? 'no answer'}`),
-          ),
-        this.watchdogMs,
-      );
     });
     // A refusal of the first client (unknown channel, say) fails the start at once.
     const first = this.connect(++this.generation);
     try {
-      await Promise.race([live, first.then(() => live)]);
+      await withDeadline(
+        Promise.race([live, first.then(() => live)]),
+        this.watchdogMs,
+        () => new Error(`No subscription within ${this.watchdogMs} ms: ${this.failureValue ?? 'no answer'}`),
+      );
     } catch (err) {
       await this.stop();
       this.stateValue = 'failed';
       this.failureValue = (err as Error).message;
       throw err;
     } finally {
-      clearTimeout(timer);
       this.onSubscribed = undefined;
     }
   }
@@ -213,7 +209,12 @@ export class ChangeSubscriber {
           await this.opts.refreshAuth();
           this.refreshWanted = false;
         }
-        await withTimeout(this.connect(gen), this.watchdogMs, 'No subscription after the rebuild');
+        const ms = this.watchdogMs;
+        await withDeadline(
+          this.connect(gen),
+          ms,
+          () => new Error(`No subscription after the rebuild within ${ms} ms`),
+        );
       } catch (err) {
         if (gen !== this.generation) return;
         this.generation++; // the timed-out client must never deliver
@@ -260,13 +261,6 @@ export class ChangeSubscriber {
 
 const DISCONNECT_GRACE_MS = 1000;
 
-function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms);
-  });
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
-}
 const noop = (): void => undefined;
 
 /** faye's internals that decide whether a client keeps retrying on its own. */

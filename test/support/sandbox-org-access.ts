@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import type { OrgAccess } from '../../src/main';
 import type { Sandbox } from '../../src/sandbox';
+import { newToken } from '../../src/sandbox/oauth-routes';
 
 /**
- * How the service reaches an in-process sandbox org (`npm start`, the tests): its integration user's
+ * How the tests' service reaches an in-process sandbox org: its integration user's
  * token, and a refresh that has the sandbox mint a new one, as a JWT bearer grant would against a real
  * org. The old token keeps working until the sandbox revokes it, as on Salesforce.
  */
@@ -13,7 +13,7 @@ export function sandboxOrgAccess(sandbox: Sandbox, onRefresh?: () => void): OrgA
     accessToken: sandbox.accessToken,
     refreshable: true,
     refresh: async () => {
-      const token = `00D5g000000SBX1!${randomBytes(24).toString('base64url')}`;
+      const token = newToken();
       sandbox.core.tokens.set(token, sandbox.integrationUserId);
       access.accessToken = token;
       onRefresh?.();

@@ -6,6 +6,7 @@ import pino from 'pino';
 import { parseEnv } from '../../../src/config/env';
 import { startService, type RunningService, type ServiceTuning } from '../../../src/main';
 import { sandboxOrgAccess } from '../../support/sandbox-org-access';
+import { changesThatRescore } from './org-oracle';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../../src/sandbox';
 
 /**
@@ -140,4 +141,17 @@ export function writesById(sandbox: Sandbox, userId = sandbox.integrationUserId)
     out.set(w.id, (out.get(w.id) ?? 0) + 1);
   }
   return out;
+}
+
+/**
+ * A stack past its first sweep with nothing in flight, and a pool of open deals each paired with the
+ * stage move that is sure to change its outputs: what the fault tests draw their changes from.
+ */
+export async function warmStack(
+  opts: Parameters<typeof startStack>[0],
+): Promise<{ stack: Stack; pool: [string, { StageName: string }][] }> {
+  const stack = await startStack(opts);
+  await stack.service.sweep('test waits for the first sweep');
+  await settled(stack);
+  return { stack, pool: [...(await changesThatRescore(stack.sandbox, openIds(stack.sandbox)))] };
 }

@@ -1,5 +1,4 @@
 import {
-  changesThatRescore,
   counter,
   isTampered,
   savedCheckpoint,
@@ -8,7 +7,7 @@ import {
   tamperOutputs,
   writesSince,
 } from './org-oracle';
-import { openIds, sellerConnection, settled, startStack, until, type Stack } from './stack';
+import { sellerConnection, settled, until, warmStack, type Stack } from './stack';
 
 /**
  * Faults of the session and the subscription: each must be recovered with nothing lost, i.e. every
@@ -21,10 +20,7 @@ let pool: [string, { StageName: string }][];
 beforeAll(async () => {
   // Sessions that stop polling are forgotten after 2 s (Salesforce: 40 s), so a count of live
   // subscriptions settles quickly after a client is replaced.
-  stack = await startStack({ sandbox: { deals: 60, cometdClientTimeoutMs: 2000 } });
-  await stack.service.sweep('test waits for the first sweep');
-  await settled(stack);
-  pool = [...(await changesThatRescore(stack.sandbox, openIds(stack.sandbox)))];
+  ({ stack, pool } = await warmStack({ sandbox: { deals: 60, cometdClientTimeoutMs: 2000 } }));
 });
 afterEach(() => stack.sandbox.faults.reset());
 afterAll(() => stack.close());

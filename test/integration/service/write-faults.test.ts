@@ -1,13 +1,5 @@
-import {
-  changesThatRescore,
-  counter,
-  deadLetters,
-  savedCheckpoint,
-  sellerEdit,
-  staleDeals,
-  writesSince,
-} from './org-oracle';
-import { openIds, settled, startStack, until, type Stack } from './stack';
+import { counter, deadLetters, savedCheckpoint, sellerEdit, staleDeals, writesSince } from './org-oracle';
+import { settled, until, warmStack, type Stack } from './stack';
 
 /**
  * Faults the org answers REST calls with. The seller's edits go through the sandbox's write path
@@ -19,10 +11,7 @@ let stack: Stack;
 let pool: [string, { StageName: string }][];
 
 beforeAll(async () => {
-  stack = await startStack({ sandbox: { deals: 60 } });
-  await stack.service.sweep('test waits for the first sweep');
-  await settled(stack);
-  pool = [...(await changesThatRescore(stack.sandbox, openIds(stack.sandbox)))];
+  ({ stack, pool } = await warmStack({ sandbox: { deals: 60 } }));
 });
 afterEach(() => stack.sandbox.faults.reset());
 afterAll(() => stack.close());
