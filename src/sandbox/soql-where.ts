@@ -185,12 +185,34 @@ export function dateRange(lit: string, now: number, n = 1): [number, number] {
 
 /** Record values are normalised the same way as literals: dates to epoch ms, strings lower-cased. */
 function norm(v: unknown): unknown {
-  if (typeof v === 'string') {
-    if (/^\d{4}-\d{2}-\d{2}$/.test(v)) return Date.parse(`${v}T00:00:00Z`);
-    if (/^\d{4}-\d{2}-\d{2}T/.test(v)) return Date.parse(v);
-    return v.toLowerCase();
+  if (typeof v !== 'string') return v;
+  // Only strings shaped like a date or datetime (YYYY-MM-DD…) are parsed: this runs for every child
+  // row a subquery's WHERE looks at, and Date.parse is the costly part.
+  if (looksLikeDate(v)) {
+    if (v.length === 10) return Date.parse(`${v}T00:00:00Z`);
+    if (v.charCodeAt(10) === 84 /* T */) return Date.parse(v);
   }
-  return v;
+  return v.toLowerCase();
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+function looksLikeDate(v: string): boolean {
+  return (
+    v.length >= 10 &&
+    v.charCodeAt(4) === 45 &&
+    v.charCodeAt(7) === 45 &&
+    isDigit(v.charCodeAt(0)) &&
+    isDigit(v.charCodeAt(1)) &&
+    isDigit(v.charCodeAt(2)) &&
+    isDigit(v.charCodeAt(3)) &&
+    isDigit(v.charCodeAt(5)) &&
+    isDigit(v.charCodeAt(6)) &&
+    isDigit(v.charCodeAt(8)) &&
+    isDigit(v.charCodeAt(9))
+  );
 }
 
 function compare(a: unknown, b: unknown): number {
@@ -203,15 +225,23 @@ function test(op: string, raw: unknown, lit: Lit): boolean {
   if ('range' in lit) {
     if (typeof val !== 'number') return false;
     const [s, e] = lit.range;
-    const table: Record<string, boolean> = {
-      '=': val >= s && val < e,
-      '!=': !(val >= s && val < e),
-      '<': val < s,
-      '<=': val < e,
-      '>': val >= e,
-      '>=': val >= s,
-    };
-    return table[op] ?? false;
+    switch (op) {
+      case '=':
+        return val >= s && val < e;
+      case '!=':
+      case '<>':
+        return !(val >= s && val < e);
+      case '<':
+        return val < s;
+      case '<=':
+        return val < e;
+      case '>':
+        return val >= e;
+      case '>=':
+        return val >= s;
+      default:
+        return false;
+    }
   }
   const want = norm(lit.v);
   if (op === '=') return want === null ? val == null : val === want;

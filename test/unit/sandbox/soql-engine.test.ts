@@ -100,6 +100,25 @@ describe('SOQL engine', () => {
     expect(
       names('SELECT Name FROM Opportunity WHERE CreatedDate = LAST_N_DAYS:2 ORDER BY Name', ctx),
     ).toEqual(['Alpha deal', 'gamma']);
+    for (const op of ['!=', '<>']) {
+      expect(names(`SELECT Name FROM Opportunity WHERE CreatedDate ${op} LAST_N_DAYS:2`, ctx)).toEqual([
+        'Beta deal',
+      ]);
+    }
+    // A relative literal is a range of days: < before its first day, > after its last, <= and >= include it.
+    expect(names('SELECT Name FROM Opportunity WHERE CloseDate < TODAY', ctx)).toEqual([]);
+    expect(names('SELECT Name FROM Opportunity WHERE CloseDate <= TODAY', ctx)).toEqual(['gamma']);
+    expect(names('SELECT Name FROM Opportunity WHERE CloseDate > TODAY ORDER BY Name', ctx)).toEqual([
+      'Alpha deal',
+      'Beta deal',
+    ]);
+    expect(names('SELECT Name FROM Opportunity WHERE CloseDate >= TODAY ORDER BY Name', ctx)).toEqual([
+      'Alpha deal',
+      'Beta deal',
+      'gamma',
+    ]);
+    // Text that only starts like a date is compared as text, not parsed.
+    expect(names("SELECT Name FROM Opportunity WHERE StageName != '2026-11-20 review'", ctx)).toHaveLength(3);
     expect(names('SELECT Name FROM Opportunity WHERE CloseDate > 2026-12-01', ctx)).toEqual(['Beta deal']);
     expect(names('SELECT Name FROM Opportunity WHERE CreatedDate < 2026-11-01T00:00:00Z', ctx)).toEqual([
       'Beta deal',
