@@ -4,6 +4,7 @@
  * each), closed deals have outcomes whose dependence on customer commitment is set by plantedEffect.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { ScorerError, wrapError } from '../lib/errors';
 import { DAY_MS } from './clock';
 import { buildDeal, type DealContext, type DealProfile } from './generator-deal';
 import { Rng } from './prng';
@@ -303,7 +304,17 @@ export function saveOrg(file: string, org: GeneratedOrg): void {
 }
 
 export function loadOrg(file: string): GeneratedOrg {
-  const org = JSON.parse(readFileSync(file, 'utf8')) as GeneratedOrg;
-  if (!org.records || !org.integrationUserId) throw new Error(`${file} is not a sandbox org file`);
+  let org: GeneratedOrg;
+  try {
+    org = JSON.parse(readFileSync(file, 'utf8')) as GeneratedOrg;
+  } catch (err) {
+    throw wrapError(err, 'INPUT_UNREADABLE', `Cannot load the sandbox org from ${file}`);
+  }
+  if (!org?.records || !org.integrationUserId) {
+    throw new ScorerError(
+      'INPUT_UNREADABLE',
+      `${file} is not a sandbox org file (no records or integrationUserId)`,
+    );
+  }
   return org;
 }

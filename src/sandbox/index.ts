@@ -119,7 +119,16 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   // The token endpoint names the instance URL in its answers; it is known once the server listens.
   let url = '';
   const server = http.createServer(app);
-  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  }).catch((err: unknown) => {
+    bayeux.close();
+    throw err;
+  });
   const { port } = server.address() as AddressInfo;
   url = `http://${opts.host ?? '127.0.0.1'}:${port}`;
   opts.logger?.info({ url, records: core.store.count('Opportunity') }, 'sandbox org started');

@@ -1,5 +1,8 @@
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { Connection } from 'jsforce';
 
@@ -32,5 +35,40 @@ describe('commitment-scorer sandbox (built)', () => {
 
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
+  });
+
+  it('names a port that is taken and an org file that cannot be loaded, and exits 1', async () => {
+    const blocker = http.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const { port } = blocker.address() as AddressInfo;
+    try {
+      const taken = spawnSync(process.execPath, [cli, 'sandbox', '--port', String(port), '--deals', '5'], {
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+      expect(taken.status).toBe(1);
+      expect(taken.stderr).toContain(`--port ${port} cannot be used`);
+      expect(taken.stderr).toContain('EADDRINUSE');
+    } finally {
+      blocker.close();
+    }
+
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sandbox-data-'));
+    const broken = path.join(dir, 'org.json');
+    writeFileSync(broken, '{"records": ');
+    const bad = spawnSync(process.execPath, [cli, 'sandbox', '--port', '0', '--data', broken], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain(`Cannot load the sandbox org from ${broken}`);
+    writeFileSync(broken, '{"records": {}}');
+    const notOrg = spawnSync(process.execPath, [cli, 'sandbox', '--port', '0', '--data', broken], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(notOrg.status).toBe(1);
+    expect(notOrg.stderr).toContain(`${broken} is not a sandbox org file`);
+    rmSync(dir, { recursive: true, force: true });
   });
 });
