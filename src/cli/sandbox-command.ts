@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { InvalidArgumentError, type Command } from 'commander';
@@ -61,38 +62,58 @@ export function addSandboxCommand(
     .action((opts: SandboxWorkerData) => run(() => runOrgWorker(opts)));
 }
 
-/** Runs the org in a worker thread with ORG_HEAP until SIGINT or SIGTERM, then closes it. */
+/**
+ * Runs the org in a worker thread with ORG_HEAP until SIGINT or SIGTERM, then closes it. A signal
+ * while the org is still being generated ends the worker at once rather than after the load.
+ */
 function runOrgWorker(opts: SandboxWorkerData): Promise<void> {
   const ts = path.extname(__filename) === '.ts';
   const file = path.join(__dirname, `sandbox-worker${ts ? '.ts' : '.js'}`);
   const options = { workerData: opts, resourceLimits: ORG_HEAP };
-  // Run from source (tsx src/cli.ts), the worker registers the TypeScript loader itself: workers
-  // do not inherit a loader registered through --import.
+  // Run from source (tsx src/cli.ts), the worker registers the TypeScript loader itself: workers do
+  // not inherit a loader registered through --import. Resolved here, as an eval worker's require
+  // looks from the working directory.
+  const loader = ts ? require.resolve('tsx/cjs') : '';
   const worker = ts
-    ? new Worker(`require('tsx/cjs'); require(${JSON.stringify(file)});`, { ...options, eval: true })
+    ? new Worker(`require(${JSON.stringify(loader)}); require(${JSON.stringify(file)});`, {
+        ...options,
+        eval: true,
+      })
     : new Worker(file, options);
-  const stop = (): void => void worker.postMessage('stop');
+  let listening = false;
+  let stopping = false;
+  const stop = (): void => {
+    stopping = true;
+    if (listening) worker.postMessage('stop');
+    else void worker.terminate();
+  };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  process.stdout.write(
+    opts.data && existsSync(opts.data)
+      ? `Loading the sandbox org from ${opts.data}…\n`
+      : `Generating the sandbox org (${opts.deals} deals${opts.data ? `, saved to ${opts.data}` : ''})…\n`,
+  );
   return new Promise<void>((resolve, reject) => {
     worker.on('message', (msg: { listening?: string; failed?: WorkerFailure }) => {
-      if (msg.listening) process.stdout.write(`${msg.listening}\n\nCtrl-C stops it.\n`);
-      if (msg.failed) reject(startFailure(opts, msg.failed));
+      if (msg.listening) {
+        listening = true;
+        if (stopping) worker.postMessage('stop');
+        else process.stdout.write(`${msg.listening}\n\nCtrl-C stops it.\n`);
+      }
+      if (msg.failed) {
+        const { code, message } = msg.failed;
+        reject(code ? new ScorerError(code, message) : new Error(message));
+      }
     });
     worker.once('error', reject);
     worker.once('exit', (code) =>
-      code === 0 ? resolve() : reject(new Error(`the sandbox org stopped with exit code ${code}`)),
+      code === 0 || stopping
+        ? resolve()
+        : reject(new Error(`the sandbox org stopped with exit code ${code}`)),
     );
   }).finally(() => {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
   });
-}
-
-function startFailure(opts: SandboxWorkerData, failed: WorkerFailure): Error {
-  if (failed.code) return new ScorerError(failed.code, failed.message);
-  if (/EADDRINUSE|EACCES/.test(failed.message)) {
-    return new ScorerError('USAGE', `--port ${opts.port} cannot be used: ${failed.message}`);
-  }
-  return new Error(failed.message);
 }

@@ -3,7 +3,7 @@
  * healthy or carry one or more known problems (the first twelve open deals show one default flag
  * each), closed deals have outcomes whose dependence on customer commitment is set by plantedEffect.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { ScorerError, wrapError } from '../lib/errors';
 import { DAY_MS } from './clock';
 import { buildDeal, type DealContext, type DealProfile } from './generator-deal';
@@ -299,8 +299,16 @@ export function generateOrg(opts: GenerateOptions): GeneratedOrg {
   };
 }
 
+/** Written to a temporary file and renamed, so an interrupted save never leaves half an org behind. */
 export function saveOrg(file: string, org: GeneratedOrg): void {
-  writeFileSync(file, JSON.stringify(org));
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, JSON.stringify(org));
+    renameSync(tmp, file);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw wrapError(err, 'INPUT_UNREADABLE', `Cannot save the sandbox org to ${file}`);
+  }
 }
 
 export function loadOrg(file: string): GeneratedOrg {

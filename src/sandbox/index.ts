@@ -7,6 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { Logger } from 'pino';
+import { wrapError } from '../lib/errors';
 import { adminRoutes, publishGap, type GapRequest } from './admin-routes';
 import { BayeuxServer } from './bayeux';
 import { SandboxClock } from './clock';
@@ -127,7 +128,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     });
   }).catch((err: unknown) => {
     bayeux.close();
-    throw err;
+    if ((err as { syscall?: string }).syscall !== 'listen') throw err;
+    throw wrapError(err, 'USAGE', `Port ${opts.port ?? 0} on ${opts.host ?? '127.0.0.1'} cannot be used`);
   });
   const { port } = server.address() as AddressInfo;
   url = `http://${opts.host ?? '127.0.0.1'}:${port}`;
