@@ -6,7 +6,7 @@ import pino from 'pino';
 import { parseEnv } from '../../../src/config/env';
 import { startService, type RunningService, type ServiceTuning } from '../../../src/main';
 import { sandboxOrgAccess } from '../../support/sandbox-org-access';
-import { changesThatRescore } from './org-oracle';
+import { changesThatRescore, savedCheckpoint, staleDeals, writesSince } from './org-oracle';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../../src/sandbox';
 
 /**
@@ -154,4 +154,16 @@ export async function warmStack(
   await stack.service.sweep('test waits for the first sweep');
   await settled(stack);
   return { stack, pool: [...(await changesThatRescore(stack.sandbox, openIds(stack.sandbox)))] };
+}
+
+/**
+ * Nothing lost after a fault: every deal in `ids` has a write since write-log position `from`, its
+ * outputs equal a fresh scoring, and the checkpoint on disk is past every published change event.
+ */
+export async function expectAllWritten(stack: Stack, ids: string[], from: number): Promise<void> {
+  await until(() => ids.every((id) => writesSince(stack.sandbox, from).has(id)));
+  await settled(stack);
+  expect(await staleDeals(stack.sandbox, ids)).toEqual([]);
+  const last = stack.sandbox.core.bus.lastReplayId();
+  await until(async () => ((await savedCheckpoint(stack.stateDir)) ?? -1) >= last);
 }

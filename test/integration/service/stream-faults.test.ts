@@ -1,13 +1,5 @@
-import {
-  counter,
-  isTampered,
-  savedCheckpoint,
-  sellerBulkUpdate,
-  staleDeals,
-  tamperOutputs,
-  writesSince,
-} from './org-oracle';
-import { sellerConnection, settled, until, warmStack, type Stack } from './stack';
+import { counter, isTampered, savedCheckpoint, sellerBulkUpdate, tamperOutputs } from './org-oracle';
+import { expectAllWritten, sellerConnection, settled, until, warmStack, type Stack } from './stack';
 
 /**
  * Faults of the session and the subscription: each must be recovered with nothing lost, i.e. every
@@ -33,14 +25,6 @@ async function sellerChanges(n: number): Promise<string[]> {
   return rows.map((r) => r.Id);
 }
 
-async function expectAllWritten(ids: string[], from: number): Promise<void> {
-  await until(() => ids.every((id) => writesSince(stack.sandbox, from).has(id)));
-  await settled(stack);
-  expect(await staleDeals(stack.sandbox, ids)).toEqual([]);
-  const last = stack.sandbox.core.bus.lastReplayId();
-  await until(async () => ((await savedCheckpoint(stack.stateDir)) ?? -1) >= last);
-}
-
 describe('session and subscription faults', () => {
   it('recovers from a revoked token mid-stream: new token for REST, rebuilt subscription', async () => {
     const sandbox = stack.sandbox;
@@ -51,7 +35,7 @@ describe('session and subscription faults', () => {
     // Salesforce forgets the session: REST answers 401, CometD "401::Authentication invalid".
     expect(sandbox.core.tokens.delete(stack.service.connection.accessToken ?? '')).toBe(true);
     const first = await sellerChanges(3);
-    await expectAllWritten(first, from);
+    await expectAllWritten(stack, first, from);
 
     expect(stack.refreshes).toBeGreaterThan(refreshes);
     expect(await counter(stack.service.metrics.subscriptionRebuilds, { cause: 'auth' })).toBeGreaterThan(
@@ -62,7 +46,7 @@ describe('session and subscription faults', () => {
     await until(() => sandbox.cometdClients() === 1);
     // The rebuilt subscription is live: later changes arrive too.
     const later = await sellerChanges(2);
-    await expectAllWritten(later, from);
+    await expectAllWritten(stack, later, from);
   });
 
   it('handshakes again after "403::Unknown client" and loses nothing meanwhile', async () => {
@@ -74,7 +58,7 @@ describe('session and subscription faults', () => {
     // The connect after this delivery is answered "403::Unknown client": the server has dropped the session.
     await until(() => sandbox.faults.unknownClientNextConnect === 0);
     const during = await sellerChanges(3);
-    await expectAllWritten([...before, ...during], from);
+    await expectAllWritten(stack, [...before, ...during], from);
 
     expect(stack.service.subscriber.state).toBe('subscribed');
     await until(() => sandbox.cometdClients() === 1);
@@ -97,7 +81,7 @@ describe('session and subscription faults', () => {
 
     expect(await counter(stack.service.metrics.replayFallbacks)).toBe(1);
     await until(async () => (await counter(stack.service.metrics.sweeps, { outcome: 'done' })) >= 1);
-    await expectAllWritten([...whileDown, drifted], from);
+    await expectAllWritten(stack, [...whileDown, drifted], from);
     expect(isTampered(sandbox, drifted)).toBe(false);
     expect(sandbox.faults.invalidReplayNextSubscribe).toBe(0);
   });

@@ -1,5 +1,5 @@
-import { counter, deadLetters, savedCheckpoint, sellerEdit, staleDeals, writesSince } from './org-oracle';
-import { settled, until, warmStack, type Stack } from './stack';
+import { counter, deadLetters, savedCheckpoint, sellerEdit, writesSince } from './org-oracle';
+import { expectAllWritten, until, warmStack, type Stack } from './stack';
 
 /**
  * Faults the org answers REST calls with. The seller's edits go through the sandbox's write path
@@ -24,14 +24,6 @@ function sellerChanges(n: number): { ids: string[]; replayIds: number[] } {
   return { ids: rows.map(([id]) => id), replayIds };
 }
 
-async function expectAllWritten(ids: string[], from: number): Promise<void> {
-  await until(() => ids.every((id) => writesSince(stack.sandbox, from).has(id)));
-  await settled(stack);
-  expect(await staleDeals(stack.sandbox, ids)).toEqual([]);
-  const last = stack.sandbox.core.bus.lastReplayId();
-  await until(async () => ((await savedCheckpoint(stack.stateDir)) ?? -1) >= last);
-}
-
 describe('REST faults', () => {
   it('writes nothing and holds the checkpoint while the org answers REQUEST_LIMIT_EXCEEDED, then catches up', async () => {
     const sandbox = stack.sandbox;
@@ -51,7 +43,7 @@ describe('REST faults', () => {
     expect(await deadLetters(stack.stateDir)).toEqual([]);
 
     sandbox.faults.requestLimitExceeded = false;
-    await expectAllWritten(ids, from);
+    await expectAllWritten(stack, ids, from);
   });
 
   it('retries rows another transaction has locked and writes them', async () => {
@@ -62,7 +54,7 @@ describe('REST faults', () => {
     const { ids } = sellerChanges(3);
     // Locked right after the seller's commit, so the service's writes are the ones refused.
     sandbox.faults.lockRows(ids.slice(0, 2), 2);
-    await expectAllWritten(ids, from);
+    await expectAllWritten(stack, ids, from);
 
     expect(sandbox.faults.snapshot().lockedRows).toEqual({});
     expect(await counter(stack.service.metrics.rowsWritten, { outcome: 'retried' })).toBeGreaterThan(retried);
@@ -79,7 +71,7 @@ describe('REST faults', () => {
     sandbox.faults.failValidation([refused], 'Next Step is required in this stage');
 
     await until(async () => (await deadLetters(stack.stateDir)).some((l) => l.recordIds.includes(refused)));
-    await expectAllWritten([fine], from);
+    await expectAllWritten(stack, [fine], from);
     expect(stack.service.intake.checkpoint).toBeGreaterThanOrEqual(refusedReplayId);
 
     const letters = (await deadLetters(stack.stateDir)).filter((l) => l.recordIds.includes(refused));
@@ -102,6 +94,6 @@ describe('REST faults', () => {
     await until(() => ids.every((id) => writesSince(sandbox, from).has(id)));
     // Only the service calls REST here, so it met both 503s on the way.
     expect(sandbox.faults.unavailableNext).toBe(0);
-    await expectAllWritten(ids, from);
+    await expectAllWritten(stack, ids, from);
   });
 });
