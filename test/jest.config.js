@@ -22,7 +22,7 @@ module.exports = {
     {
       displayName: 'node',
       rootDir: ROOT,
-      testEnvironment: 'node',
+      testEnvironment: '<rootDir>/test/support/node-environment.js',
       roots: ['<rootDir>/test'],
       testMatch: ['**/*.test.ts'],
       transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/test/tsconfig.json' }] },

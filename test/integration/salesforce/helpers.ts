@@ -1,4 +1,3 @@
-import nock from 'nock';
 import type { Connection } from 'jsforce';
 import { createConnection } from '../../../src/salesforce';
 
@@ -20,15 +19,7 @@ export function oppId(n: number): string {
   return `006${String(n).padStart(12, '0')}AAA`;
 }
 
-/** Real network off for the whole file; every test's scopes are checked with `.done()`. */
-export function useNock(): void {
-  beforeAll(() => nock.disableNetConnect());
-  afterEach(() => nock.cleanAll());
-  afterAll(() => {
-    nock.cleanAll();
-    nock.enableNetConnect();
-  });
-}
+export { useNock } from '../../support/nock';
 
 /** The SOQL of a query request, or '' for a queryMore (locator) request. */
 export function soqlOf(query: Record<string, unknown>): string {

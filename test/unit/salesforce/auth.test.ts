@@ -8,6 +8,7 @@ import { createLogger } from '../../../src/lib/logger';
 import { openSession, type OrgSession } from '../../../src/salesforce/auth';
 import { createConnection } from '../../../src/salesforce/connection';
 import { failure } from '../../support/failure';
+import { useNock } from '../../support/nock';
 import { useIsolatedSfHome } from '../../support/sf-home';
 
 const LOGIN = 'https://login.salesforce.com';
@@ -21,17 +22,15 @@ const TOKEN_2 = '00Dxx0000001gPL!AQ4AQSecondSecretToken';
 let dir: string;
 let keyFile: string;
 let publicKey: KeyObject;
+useNock();
 beforeAll(() => {
-  nock.disableNetConnect();
   dir = mkdtempSync(path.join(tmpdir(), 'auth-'));
   const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
   publicKey = pair.publicKey;
   keyFile = path.join(dir, 'server.key');
   writeFileSync(keyFile, pair.privateKey.export({ type: 'pkcs8', format: 'pem' }));
 });
-afterEach(() => nock.cleanAll());
 afterAll(() => {
-  nock.enableNetConnect();
   rmSync(dir, { recursive: true, force: true });
 });
 
