@@ -78,7 +78,8 @@ async function serve(cli: string, sandbox: Sandbox, stateDir: string, outputs: s
       STATE_DIR: stateDir,
       PORT: '0',
       SWEEP_INTERVAL: 'off',
-      LOG_LEVEL: 'info',
+      // More than production writes, for the scan of its output for tokens.
+      LOG_LEVEL: 'debug',
     },
   });
   let out = '';

@@ -47,14 +47,19 @@ export interface CapturedLogs {
   lines: string[];
 }
 
-/** The service's logger at `level` (default: debug, so more than production writes is scanned). */
+/**
+ * The service's logger at `level` (default: debug, so more than production writes is scanned). With
+ * TEST_LOG_LEVEL set, that level is used and the lines are also shown on stderr, for debugging a test.
+ */
 export function captureLogs(level: string = process.env.TEST_LOG_LEVEL ?? 'debug'): CapturedLogs {
   const lines: string[] = [];
+  const show = process.env.TEST_LOG_LEVEL !== undefined;
   const destination = new Writable({
     write(chunk, _enc, done) {
       const line = String(chunk);
       lines.push(line);
       appendLine(line);
+      if (show) process.stderr.write(line);
       done();
     },
   });
