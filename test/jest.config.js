@@ -18,6 +18,9 @@ const ROOT = path.join(__dirname, '..');
 module.exports = {
   // Global options (testTimeout is not a per-project option).
   testTimeout: 30000,
+  // Every log line captured in the run is scanned for secrets at the end (test/support/log-capture.ts).
+  globalSetup: path.join(ROOT, 'test', 'support', 'log-scan-setup.ts'),
+  globalTeardown: path.join(ROOT, 'test', 'support', 'log-scan-teardown.ts'),
   projects: [
     {
       displayName: 'node',

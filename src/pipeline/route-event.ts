@@ -21,8 +21,17 @@ const headerSchema = z.object({
   commitTimestamp: z.number().optional(),
 });
 
+/**
+ * A replay id the checkpoint can hold: -1 and -2 mean "new events" and "all retained" when subscribing
+ * and are never an event's id, and an id past 2^53 cannot be compared exactly. An event claiming
+ * either would become the watermark: -1 stored on a first start skips what is published while the
+ * service is down; 1e300 makes every later event look like a duplicate.
+ */
+const isReplayId = (id: unknown): id is number =>
+  typeof id === 'number' && Number.isSafeInteger(id) && id >= 0;
+
 const messageSchema = z.object({
-  event: z.object({ replayId: z.number().int() }),
+  event: z.object({ replayId: z.number().refine(isReplayId, 'expected a non-negative safe integer') }),
   payload: z.looseObject({ ChangeEventHeader: headerSchema }),
 });
 
@@ -35,7 +44,7 @@ export interface ChangeEvent {
 /** The replay id of a message, even a malformed one, so a dead letter can name it. */
 export function replayIdOf(message: unknown): number | null {
   const id = (message as { event?: { replayId?: unknown } } | null)?.event?.replayId;
-  return typeof id === 'number' && Number.isInteger(id) ? id : null;
+  return isReplayId(id) ? id : null;
 }
 
 export function parseChangeEvent(message: unknown): ChangeEvent {

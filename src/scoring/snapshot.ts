@@ -44,16 +44,19 @@ const list = <T extends z.ZodTypeAny>(item: T) =>
     .nullish()
     .transform((v) => v ?? []);
 
+/** A probability in percent; Salesforce keeps both the deal's and its history's within 0–100. */
+const percent = z
+  .number()
+  .min(0)
+  .max(100)
+  .nullish()
+  .transform((v) => v ?? null);
+
 const opportunitySchema = z.object({
   Id: text,
   Name: text,
   StageName: z.string().min(1, 'is required'),
-  Probability: z
-    .number()
-    .min(0)
-    .max(100)
-    .nullish()
-    .transform((v) => v ?? null),
+  Probability: percent,
   Amount: num,
   CloseDate: date,
   IsClosed: bool,
@@ -98,7 +101,8 @@ const historySchema = z.object({
   StageName: text,
   CloseDate: date,
   PrevCloseDate: date,
-  Probability: num,
+  // The newest row's probability is the deal's base probability.
+  Probability: percent,
   Amount: num,
   CreatedDate: dateTime,
 });

@@ -11,6 +11,7 @@ import {
   staleDeals,
 } from '../integration/service/org-oracle';
 import { openIds, sellerConnection, until } from '../integration/service/stack';
+import { recordChildOutput, recordSecrets } from '../support/log-capture';
 
 /**
  * The built service (`node dist/cli.js serve`) as a process. R1 of the reliability plan, once: it is
@@ -72,9 +73,12 @@ async function serve(org: Sandbox = sandbox, dir: string = stateDir): Promise<Se
     },
   });
   children.push(proc);
+  recordSecrets(org.accessToken, org.sellerToken);
   let out = '';
   proc.stdout?.on('data', (chunk) => (out += String(chunk)));
   proc.stderr?.on('data', (chunk) => (out += String(chunk)));
+  // Its log lines join the run-wide secret scan (test/support/log-capture.ts) once its pipes close.
+  proc.once('close', () => recordChildOutput('serve', out));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     proc.once('exit', (code, signal) => resolve({ code, signal })),
   );

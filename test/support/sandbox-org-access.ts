@@ -1,4 +1,5 @@
 import type { OrgAccess } from '../../src/main';
+import { recordSecrets } from './log-capture';
 import type { Sandbox } from '../../src/sandbox';
 import { newToken } from '../../src/sandbox/oauth-routes';
 
@@ -14,6 +15,7 @@ export function sandboxOrgAccess(sandbox: Sandbox, onRefresh?: () => void): OrgA
     refreshable: true,
     refresh: async () => {
       const token = newToken();
+      recordSecrets(token);
       sandbox.core.tokens.set(token, sandbox.integrationUserId);
       access.accessToken = token;
       onRefresh?.();

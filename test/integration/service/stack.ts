@@ -2,9 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Connection } from 'jsforce';
-import pino from 'pino';
 import { parseEnv } from '../../../src/config/env';
 import { startService, type RunningService, type ServiceTuning } from '../../../src/main';
+import { captureLogs, recordSecrets } from '../../support/log-capture';
 import { sandboxOrgAccess } from '../../support/sandbox-org-access';
 import { changesThatRescore, savedCheckpoint, staleDeals, writesSince } from './org-oracle';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../../src/sandbox';
@@ -44,6 +44,9 @@ export async function startStack(
 ): Promise<Stack> {
   const sandbox = await startSandbox({ deals: 40, seed: 7, cometdTimeoutMs: 1000, ...opts.sandbox });
   const stateDir = await mkdtemp(path.join(os.tmpdir(), 'scorer-state-'));
+  // The service logs through the capture (production redaction), scanned for these after the run.
+  const secretEnv = Object.entries(opts.env ?? {}).filter(([name]) => /TOKEN|KEY|SECRET/.test(name));
+  recordSecrets(sandbox.accessToken, sandbox.sellerToken, ...secretEnv.map(([, value]) => value));
   const apiCalls = { query: 0, write: 0 };
   const scored = new Map<string, number>();
   const stack: Stack = {
@@ -83,7 +86,7 @@ export async function startStack(
   const boot = (tuning?: ServiceTuning) =>
     startService(env, org, {
       ...FAST,
-      logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+      logger: captureLogs().logger,
       onApiCall: (kind) => apiCalls[kind]++,
       ...opts.tuning,
       ...tuning,

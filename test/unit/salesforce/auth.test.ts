@@ -2,12 +2,11 @@ import { generateKeyPairSync, verify, type KeyObject } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import nock from 'nock';
-import { createLogger } from '../../../src/lib/logger';
 import { openSession, type OrgSession } from '../../../src/salesforce/auth';
 import { createConnection } from '../../../src/salesforce/connection';
 import { failure } from '../../support/failure';
+import { captureLogs as captureServiceLogs, recordSecrets } from '../../support/log-capture';
 import { useNock } from '../../support/nock';
 import { useIsolatedSfHome } from '../../support/sf-home';
 
@@ -28,22 +27,17 @@ beforeAll(() => {
   const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
   publicKey = pair.publicKey;
   keyFile = path.join(dir, 'server.key');
-  writeFileSync(keyFile, pair.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  const pem = pair.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+  writeFileSync(keyFile, pem);
+  recordSecrets(pem, ...pem.split('\n').filter((line) => line.length >= 40));
 });
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function captureLogs() {
-  const lines: string[] = [];
-  const destination = new Writable({
-    write(chunk, _enc, done) {
-      lines.push(String(chunk));
-      done();
-    },
-  });
-  return { lines, logger: createLogger({ destination, level: 'trace' }) };
-}
+// The shared capture: these lines also join the run-wide secret scan, with the tokens below.
+const captureLogs = () => captureServiceLogs('trace');
+recordSecrets(TOKEN_1, TOKEN_2);
 
 const jwtAuth = (extra: Partial<{ keyFile: string; loginUrl: string }> = {}) => ({
   kind: 'jwt' as const,

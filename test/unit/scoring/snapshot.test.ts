@@ -136,6 +136,12 @@ describe('a malformed snapshot is rejected with the path', () => {
     ['the stage is missing', { opportunity: { Name: 'x' } }, 'opportunity.StageName:'],
     ['the stage is empty', { opportunity: { StageName: '' } }, 'opportunity.StageName: is required'],
     ['a probability above 100', aDeal({ probability: 150 }), 'opportunity.Probability:'],
+    // Found by the fuzz proof: the newest history row's probability became a base probability of -1.
+    [
+      'a history probability below 0',
+      aDeal({ history: [aStageMove('Prospecting', -1, 5)] }),
+      'history[0].Probability:',
+    ],
     [
       'an amount as text',
       aDeal({ opportunity: { Amount: '100000' } }),
