@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { addSandboxCommand } from './cli/sandbox-command';
+import { addManifestsCommand } from './cli/manifests-command';
 import { addScoringCommands } from './cli/scoring-commands';
 import { addServiceCommands } from './cli/service-commands';
 import { reportFailure } from './cli/io';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   addScoringCommands(program, run);
   addServiceCommands(program, run);
   addSandboxCommand(program, run);
+  addManifestsCommand(program, run);
   return program;
 }
 

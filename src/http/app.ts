@@ -14,6 +14,8 @@ export interface AppDeps {
   metrics: Metrics;
   rulebook: () => Rulebook;
   now: () => number;
+  /** Shown on /readyz besides the status: what runs switched off on this org. */
+  readyDetails?: () => Record<string, unknown>;
   /** undefined when ready, else the reason it is not. */
   notReadyReason: () => Promise<string | undefined>;
   adminToken: string | undefined;
@@ -36,8 +38,9 @@ export function createApp(deps: AppDeps): Express {
   });
   app.get('/readyz', async (_req, res) => {
     const reason = await deps.notReadyReason();
-    if (reason === undefined) res.json({ status: 'ready' });
-    else res.status(503).json({ status: 'not ready', reason });
+    const details = deps.readyDetails?.() ?? {};
+    if (reason === undefined) res.json({ status: 'ready', ...details });
+    else res.status(503).json({ status: 'not ready', reason, ...details });
   });
   app.get('/metrics', async (_req, res) => {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());

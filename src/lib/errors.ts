@@ -51,6 +51,16 @@ export const ERROR_CATALOGUE = {
   ORG_LIMIT_EXCEEDED: { kind: 'org', retryable: true, fix: 'Writes resume when the daily API usage drops.' },
   NETWORK: { kind: 'network', retryable: true },
   INTERNAL: { kind: 'internal', retryable: false },
+  ORG_SHAPE_INVALID: {
+    kind: 'config',
+    retryable: false,
+    fix: 'Apply the fix named on each line, then start again; `commitment-scorer rules check FILE --org` repeats the check.',
+  },
+  ROWS_DEAD_LETTERED: {
+    kind: 'org',
+    retryable: false,
+    fix: "See STATE_DIR/dead-letters.jsonl: each line names the record, the org's error code and its message.",
+  },
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -9,7 +9,7 @@ const apiName = z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'must be a Salesforc
 const positiveDays = z.number().int().min(1).max(3650);
 
 /** DOMAIN.md's default names; an org with other names says so in its rulebook's `fields`. */
-const DEFAULT_FIELDS = {
+export const DEFAULT_FIELDS = {
   outputs: {
     score: 'Commitment_Score__c',
     adjustedProbability: 'Commitment_Adjusted_Probability__c',
@@ -77,6 +77,8 @@ export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
 
 export const flagSchema = z.strictObject({
   code: z.string().regex(/^[A-Z][A-Z0-9_]{1,39}$/, 'must be UPPER_SNAKE_CASE, at most 40 characters'),
+  /** What the picklist shows for the code (Setup, list views, reports); derived from the code when absent. */
+  label: z.string().min(1).max(255).optional(),
   severity: z.enum(['info', 'warning', 'critical']),
   weight: z.number().min(-10).max(10),
   cap: z.number().min(0).max(100).optional(),
@@ -168,3 +170,5 @@ export const rulebookSchema = z.strictObject({
 export type RulebookSource = z.infer<typeof rulebookSchema>;
 export type FlagSource = z.infer<typeof flagSchema>;
 export type FieldMap = RulebookSource['fields'];
+/** The map as it runs on an org: an input field the org lacks is left out (see org-check.ts). */
+export type ActiveFieldMap = Omit<FieldMap, 'inputs'> & { inputs: Partial<FieldMap['inputs']> };
