@@ -74,7 +74,13 @@ export async function processBatch(ids: readonly string[], deps: BatchDeps): Pro
     }
   }
 
-  const updates = planWrites(results, current, rulebook.fields.outputs);
+  const updates = planWrites(
+    results,
+    current,
+    rulebook.fields.outputs,
+    rulebook.source.writeSteps,
+    rulebook.commitmentScore.targets.balance,
+  );
   let summary: WriteSummary = { written: 0, retried: 0, deadLettered: 0, failures: [] };
   if (!deps.dryRun && updates.length > 0) {
     summary = await withDeadline(

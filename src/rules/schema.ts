@@ -133,6 +133,18 @@ export const rulebookSchema = z.strictObject({
     commitmentWeight: z.number().min(0).max(10),
   }),
   flags: z.array(flagSchema),
+  /**
+   * How far a number must move before it is worth a write (a write bumps LastModifiedDate, fires
+   * the org's flows and adds field history). Flags, warnings, the last-yes date and the rules
+   * version are written on any change; the scored-at stamp alone never is.
+   */
+  writeSteps: z
+    .strictObject({
+      adjustedProbability: z.number().min(0).max(100).default(1),
+      score: z.number().min(0).max(100).default(5),
+      balance: z.number().min(0).max(10).default(0.1),
+    })
+    .prefault({}),
   fields: z
     .strictObject({
       outputs: z.strictObject({

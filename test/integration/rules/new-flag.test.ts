@@ -44,7 +44,7 @@ let work: string;
 beforeAll(() => {
   work = mkdtempSync(path.join(tmpdir(), 'scorer-new-flag-'));
   cpSync(path.join(REPO, 'manifests'), path.join(work, 'manifests'), { recursive: true });
-  const text = readFileSync(DEFAULT_RULEBOOK_FILE, 'utf8').replace(/\nfields:\n/, `${NEW_FLAG}\nfields:\n`);
+  const text = readFileSync(DEFAULT_RULEBOOK_FILE, 'utf8').replace(/\nflags:\n/, `\nflags:${NEW_FLAG}`);
   writeFileSync(path.join(work, 'rules.yaml'), text.replace(/^name: default$/m, 'name: with-reply'));
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -102,6 +102,7 @@ it('a new flag is refused by rules check --org with the fix, then manifests --ru
   try {
     const lines = await checkRulebookOnOrg(file, rulebook, envFor(after));
     expect(lines[0]).toMatch(/rules\.yaml: valid.*13 of 13 flags on/);
+    expect(rulebook.source.flags[0]?.code).toBe('NO_CUSTOMER_REPLY');
   } finally {
     await after.close();
   }
