@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Command } from 'commander';
 import { addSandboxCommand } from './cli/sandbox-command';
 import { addManifestsCommand } from './cli/manifests-command';
@@ -10,6 +12,7 @@ import { reportFailure } from './cli/io';
 export function buildProgram(): Command {
   const program = new Command('commitment-scorer')
     .description('Scores Salesforce opportunities for customer commitment')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .showHelpAfterError()
     .exitOverride();
   const run = async (action: () => Promise<void> | void) => {
@@ -24,6 +27,12 @@ export function buildProgram(): Command {
   addSandboxCommand(program, run);
   addManifestsCommand(program, run);
   return program;
+}
+
+/** The version of the package this file belongs to: src/ and dist/ both sit next to package.json. */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version: string })
+    .version;
 }
 
 /**

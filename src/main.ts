@@ -122,6 +122,11 @@ export async function startService(
     metrics,
     onApiCall: tuning.onApiCall,
     replayIdOf: (id) => intake.replayIdOf(id),
+    onWritten: (id) => {
+      // Written deals only: an echo or a change that moved nothing is no write to wait for.
+      const seconds = intake.secondsSinceChange(id);
+      if (seconds !== null) metrics.lag.observe(seconds);
+    },
     writeTimeoutMs: tuning.writeTimeoutMs,
     onScored: tuning.onScored,
     writeOptions: { maxApiUsage: env.MAX_API_USAGE / 100, baseDelayMs: tuning.writeRetryBaseMs },

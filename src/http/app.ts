@@ -5,6 +5,7 @@ import { ScorerError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import type { Rulebook } from '../rules/load-rulebook';
 import { parseAsOf, scoreSnapshot, type ScoreResult } from '../scoring';
+import { accessLog } from './access-log';
 import { errorHandler } from './errors';
 import type { Metrics } from './metrics';
 
@@ -31,6 +32,7 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(helmet());
+  app.use(accessLog(deps.logger));
   app.use(express.json({ limit: '1mb' }));
 
   app.get('/healthz', (_req, res) => {

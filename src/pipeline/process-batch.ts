@@ -31,6 +31,8 @@ export interface BatchDeps {
   readTimeoutMs?: number;
   /** Score and plan, but write nothing. */
   dryRun?: boolean;
+  /** Told about every deal written (not planned-and-refused, not unchanged): the latency histogram. */
+  onWritten?: (id: string) => void;
   /** Told about every scored deal: the demo prints a line per deal. */
   onScored?: (result: ScoreResult, info: { name: string | null; written: boolean }) => void;
   writeOptions?: { sleep?: (ms: number) => Promise<void>; baseDelayMs?: number; maxApiUsage?: number };
@@ -101,10 +103,9 @@ export async function processBatch(ids: readonly string[], deps: BatchDeps): Pro
   for (const result of results) {
     const id = result.opportunityId ?? '';
     const name = snapshots.get(id)?.opportunity.Name;
-    deps.onScored?.(result, {
-      name: typeof name === 'string' ? name : null,
-      written: !deps.dryRun && planned.has(id) && !failed.has(id),
-    });
+    const written = !deps.dryRun && planned.has(id) && !failed.has(id);
+    if (written) deps.onWritten?.(id);
+    deps.onScored?.(result, { name: typeof name === 'string' ? name : null, written });
   }
   const outcome: BatchOutcome = {
     requested: ids.length,
