@@ -13,7 +13,7 @@ export function addScoringCommands(
     .description('Score one deal snapshot and print the score result as JSON (writes nothing)')
     .requiredOption(
       '--file <path>',
-      'the deal snapshot (JSON, as CONTRACT.md describes); - reads standard input',
+      'the deal snapshot (JSON, see src/scoring/snapshot.schema.json); - reads standard input',
     )
     .option('--as-of <iso>', 'score as of this moment (default: now)')
     .option('--rules <path>', 'the rulebook (default: RULES_FILE, else the shipped default)')

@@ -107,7 +107,7 @@ export function wrapError(err: unknown, code: ErrorCode, message: string, contex
   return new ScorerError(code, `${message}: ${detail}`, { cause: err, context });
 }
 
-/** CONTRACT.md exit codes: 0 success, 1 input or config rejected, 2 org or network failed. */
+/** The exit codes (README, Contract): 0 success, 1 input or config rejected, 2 org or network failed or rows refused. */
 export function exitCodeFor(err: unknown): 1 | 2 {
   if (!isScorerError(err)) return 2;
   return err.kind === 'org' || err.kind === 'network' || err.kind === 'internal' ? 2 : 1;

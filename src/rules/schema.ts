@@ -8,7 +8,7 @@ import { z } from 'zod';
 const apiName = z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'must be a Salesforce API name');
 const positiveDays = z.number().int().min(1).max(3650);
 
-/** DOMAIN.md's default names; an org with other names says so in its rulebook's `fields`. */
+/** The names manifests/ deploys; an org with other names says so in its rulebook's `fields`. */
 export const DEFAULT_FIELDS = {
   outputs: {
     score: 'Commitment_Score__c',

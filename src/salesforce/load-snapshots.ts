@@ -7,7 +7,7 @@ import { errorCodeOf } from './org-errors';
 import * as F from './snapshot-fields';
 
 /**
- * Loads deal snapshots (CONTRACT.md's shape) for a batch of opportunities with a constant number of
+ * Loads deal snapshots (the shape of src/scoring/snapshot.schema.json) for a batch of opportunities with a constant number of
  * queries per 200 ids, whatever the batch holds: one Opportunity query whose subqueries bring the
  * contact roles, stage history, commitments, tasks and meetings, plus one EmailMessage query by
  * parent id. There is never a query per deal: that is what keeps a burst under its API budget.

@@ -1,7 +1,7 @@
 import type { ActiveFieldMap } from '../rules/schema';
 
 /**
- * The fields and queries behind a deal snapshot: exactly what CONTRACT.md's snapshot holds plus the
+ * The fields and queries behind a deal snapshot: exactly what the deal snapshot holds (src/scoring/snapshot.schema.json) plus the
  * current output values (the write planner compares against them), nothing more, so a query stays
  * small and the integration user needs read access to these fields only. Every id list passed in
  * here comes from `inList` over validated ids; the only other interpolated value is an integer.

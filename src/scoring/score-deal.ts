@@ -6,7 +6,7 @@ import { adjustedProbability } from './probability';
 import { computeSignals } from './signals';
 import type { Deal } from './snapshot';
 
-/** The score result of CONTRACT.md. */
+/** The score result (README, Contract: score result). */
 export interface FlagResult {
   code: string;
   severity: Severity;

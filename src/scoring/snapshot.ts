@@ -4,7 +4,7 @@ import type { ActiveFieldMap } from '../rules/schema';
 import { parseDate, parseDateTime } from './dates';
 
 /**
- * The deal snapshot of CONTRACT.md, parsed once into a `Deal` whose dates are epoch milliseconds,
+ * The deal snapshot (README, "Deal snapshot"; JSON Schema in snapshot.schema.json), parsed once into a `Deal` whose dates are epoch milliseconds,
  * so scoring does no string work. Lists may be missing; unknown fields are ignored; a wrong type is
  * rejected with its path (`tasks[3].CreatedDate: invalid date`).
  */
@@ -118,7 +118,7 @@ const commitmentSchema = z.object({
   CreatedDate: dateTime,
 });
 
-const snapshotSchema = z.object({
+export const snapshotSchema = z.object({
   opportunity: z.looseObject(opportunitySchema.shape),
   contactRoles: list(contactRoleSchema),
   tasks: list(taskSchema),
