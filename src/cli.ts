@@ -1,6 +1,9 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Command } from 'commander';
 import { addSandboxCommand } from './cli/sandbox-command';
+import { addManifestsCommand } from './cli/manifests-command';
 import { addScoringCommands } from './cli/scoring-commands';
 import { addServiceCommands } from './cli/service-commands';
 import { reportFailure } from './cli/io';
@@ -9,6 +12,7 @@ import { reportFailure } from './cli/io';
 export function buildProgram(): Command {
   const program = new Command('commitment-scorer')
     .description('Scores Salesforce opportunities for customer commitment')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .showHelpAfterError()
     .exitOverride();
   const run = async (action: () => Promise<void> | void) => {
@@ -21,7 +25,14 @@ export function buildProgram(): Command {
   addScoringCommands(program, run);
   addServiceCommands(program, run);
   addSandboxCommand(program, run);
+  addManifestsCommand(program, run);
   return program;
+}
+
+/** The version of the package this file belongs to: src/ and dist/ both sit next to package.json. */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version: string })
+    .version;
 }
 
 /**

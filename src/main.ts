@@ -15,6 +15,7 @@ import { Batcher } from './pipeline/batcher';
 import { createEchoFilter } from './pipeline/echo-filter';
 import { EventIntake } from './pipeline/intake';
 import { PauseGate } from './pipeline/pause-gate';
+import { describeForRulebook, fitToOrg, preflight } from './pipeline/preflight';
 import { processBatch, type BatchDeps } from './pipeline/process-batch';
 import { routeEvent } from './pipeline/route-event';
 import { runSweep, type SweepResult } from './pipeline/sweep';
@@ -81,6 +82,9 @@ export async function startService(
   let rulebook: Rulebook = loadRulebookFile(rulesFile);
 
   const conn = connectTo(env, org);
+  // Does the org have what the rulebook maps? Kept, so a rules reload is checked without calling it.
+  const orgShape = await describeForRulebook(conn, rulebook);
+  rulebook = fitToOrg(rulebook, orgShape, logger);
   const checkpoints = new CheckpointStore(env.STATE_DIR, env.CDC_CHANNEL);
   const deadLetters = new DeadLetterStore(env.STATE_DIR);
   const stored = await checkpoints.load();
@@ -118,6 +122,11 @@ export async function startService(
     metrics,
     onApiCall: tuning.onApiCall,
     replayIdOf: (id) => intake.replayIdOf(id),
+    onWritten: (id) => {
+      // Written deals only: an echo or a change that moved nothing is no write to wait for.
+      const seconds = intake.secondsSinceChange(id);
+      if (seconds !== null) metrics.lag.observe(seconds);
+    },
     writeTimeoutMs: tuning.writeTimeoutMs,
     onScored: tuning.onScored,
     writeOptions: { maxApiUsage: env.MAX_API_USAGE / 100, baseDelayMs: tuning.writeRetryBaseMs },
@@ -193,6 +202,7 @@ export async function startService(
     rulebook: () => rulebook,
     now,
     adminToken: env.ADMIN_TOKEN,
+    readyDetails: () => (rulebook.switchedOff?.length ? { switchedOff: rulebook.switchedOff } : {}),
     notReadyReason: async () => {
       if (authProblem) return `the org refused our credentials: ${authProblem}`;
       if (subscriber.state !== 'subscribed')
@@ -211,7 +221,7 @@ export async function startService(
     },
     sweep: async () => scheduler.trigger('admin request'),
     reloadRules: async () => {
-      rulebook = loadRulebookFile(rulesFile);
+      rulebook = fitToOrg(loadRulebookFile(rulesFile), orgShape, logger);
       logger.info({ version: rulebook.version }, 'Rulebook reloaded');
       return { version: rulebook.version };
     },
@@ -290,8 +300,12 @@ export interface SweepOnceResult extends SweepResult {
 /** `commitment-scorer sweep`: every open deal through the batch path once, without a subscription. */
 export async function sweepOnce(env: Env, org: OrgAccess, opts: SweepOnceOptions): Promise<SweepOnceResult> {
   const logger = opts.logger ?? createLogger({ level: env.LOG_LEVEL });
-  const rulebook = loadRulebookFile(env.RULES_FILE ?? DEFAULT_RULEBOOK_FILE);
   const conn = connectTo(env, org);
+  const { rulebook } = await preflight(
+    conn,
+    loadRulebookFile(env.RULES_FILE ?? DEFAULT_RULEBOOK_FILE),
+    logger,
+  );
   const totals = { scored: 0, changed: 0, written: 0, deadLettered: 0 };
   // Stop at the first sign that every further batch will fail the same way (limit, credentials).
   const stop = new AbortController();
@@ -336,7 +350,7 @@ export async function sweepOnce(env: Env, org: OrgAccess, opts: SweepOnceOptions
   return { ...result, ...totals };
 }
 
-function connectTo(env: Env, org: OrgAccess): Connection {
+export function connectTo(env: Env, org: OrgAccess): Connection {
   return createConnection({
     instanceUrl: org.instanceUrl,
     accessToken: org.accessToken,

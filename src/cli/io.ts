@@ -24,7 +24,7 @@ export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
-/** Prints what went wrong and its fix, then sets the exit code CONTRACT.md gives for it. */
+/** Prints what went wrong and its fix, then sets the exit code the README's Contract section gives for it. */
 export function reportFailure(err: unknown): void {
   if (isScorerError(err)) {
     process.stderr.write(`error: ${err.message}\n`);

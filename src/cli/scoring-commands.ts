@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { DEFAULT_RULEBOOK_FILE, loadRulebookFile } from '../rules/load-rulebook';
 import { parseAsOf, scoreSnapshot } from '../scoring';
 import { printJson, readJsonFile } from './io';
+import { checkRulebookOnOrg } from './org-check-command';
 
 export function addScoringCommands(
   program: Command,
@@ -12,7 +13,7 @@ export function addScoringCommands(
     .description('Score one deal snapshot and print the score result as JSON (writes nothing)')
     .requiredOption(
       '--file <path>',
-      'the deal snapshot (JSON, as CONTRACT.md describes); - reads standard input',
+      'the deal snapshot (JSON, see src/scoring/snapshot.schema.json); - reads standard input',
     )
     .option('--as-of <iso>', 'score as of this moment (default: now)')
     .option('--rules <path>', 'the rulebook (default: RULES_FILE, else the shipped default)')
@@ -29,9 +30,14 @@ export function addScoringCommands(
     .command('check')
     .description('Validate a rulebook; every problem names its rule and line')
     .argument('<file>', 'the rulebook (YAML)')
-    .action((file: string) =>
-      run(() => {
+    .option('--org', "also check it against the configured org's fields, picklist values and access")
+    .action((file: string, opts: { org?: boolean }) =>
+      run(async () => {
         const rulebook = loadRulebookFile(file);
+        if (opts.org) {
+          process.stdout.write(`${(await checkRulebookOnOrg(file, rulebook)).join('\n')}\n`);
+          return;
+        }
         process.stdout.write(
           `${file}: valid, version ${rulebook.version}, ${rulebook.flags.length} flag${rulebook.flags.length === 1 ? '' : 's'}\n`,
         );

@@ -1,9 +1,11 @@
+import path from 'node:path';
 import type { Command } from 'commander';
 import { orgAuthFrom, parseEnv, type Env } from '../config/env';
 import { ScorerError } from '../lib/errors';
 import { createLogger, type Logger } from '../lib/logger';
 import { startService, sweepOnce, type OrgAccess } from '../main';
 import { openSession } from '../salesforce/auth';
+import { reportFailure } from './io';
 import { createProgress } from './progress';
 
 /** `serve` and `sweep`: the service and the one-off reconciliation against the configured org. */
@@ -49,6 +51,14 @@ export function addServiceCommands(
             `${result.failedChunks} batches failed (${(result.durationMs / 1000).toFixed(1)} s)\n`,
         );
         if (result.failedChunks > 0 || result.stopped) process.exitCode = 2;
+        // Rows the org refused are not lost (each is a dead letter) but the run did not do its job.
+        if (result.deadLettered > 0) {
+          const err = new ScorerError(
+            'ROWS_DEAD_LETTERED',
+            `${result.deadLettered} deal${result.deadLettered === 1 ? ' was' : 's were'} refused by the org and dead-lettered in ${path.join(env.STATE_DIR, 'dead-letters.jsonl')}`,
+          );
+          reportFailure(err);
+        }
       }),
     );
 }

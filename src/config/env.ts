@@ -10,7 +10,7 @@ const optionalText = z
   .transform((v) => (v === '' ? undefined : v))
   .optional();
 
-/** CONTRACT.md's environment variables. Empty strings count as unset. */
+/** The environment variables of the README's Configuration section. Empty strings count as unset. */
 export const envSchema = z
   .object({
     SF_ORG: optionalText,

@@ -5,6 +5,7 @@ import { ScorerError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import type { Rulebook } from '../rules/load-rulebook';
 import { parseAsOf, scoreSnapshot, type ScoreResult } from '../scoring';
+import { accessLog } from './access-log';
 import { errorHandler } from './errors';
 import type { Metrics } from './metrics';
 
@@ -14,6 +15,8 @@ export interface AppDeps {
   metrics: Metrics;
   rulebook: () => Rulebook;
   now: () => number;
+  /** Shown on /readyz besides the status: what runs switched off on this org. */
+  readyDetails?: () => Record<string, unknown>;
   /** undefined when ready, else the reason it is not. */
   notReadyReason: () => Promise<string | undefined>;
   adminToken: string | undefined;
@@ -29,6 +32,7 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(helmet());
+  app.use(accessLog(deps.logger));
   app.use(express.json({ limit: '1mb' }));
 
   app.get('/healthz', (_req, res) => {
@@ -36,8 +40,9 @@ export function createApp(deps: AppDeps): Express {
   });
   app.get('/readyz', async (_req, res) => {
     const reason = await deps.notReadyReason();
-    if (reason === undefined) res.json({ status: 'ready' });
-    else res.status(503).json({ status: 'not ready', reason });
+    const details = deps.readyDetails?.() ?? {};
+    if (reason === undefined) res.json({ status: 'ready', ...details });
+    else res.status(503).json({ status: 'not ready', reason, ...details });
   });
   app.get('/metrics', async (_req, res) => {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());

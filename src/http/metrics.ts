@@ -3,7 +3,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 /** Every metric the service exposes on /metrics, in one registry per process (no global state). */
 export function createMetrics() {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'commitment_scorer_' });
+  // Standard names (process_cpu_seconds_total, nodejs_heap_size_used_bytes…), as dashboards expect.
+  collectDefaultMetrics({ register: registry });
   const m = {
     registry,
     eventsReceived: new Counter({
@@ -48,7 +49,7 @@ export function createMetrics() {
     }),
     lag: new Histogram({
       name: 'commitment_scorer_change_to_write_seconds',
-      help: 'Commit time of a change to our write',
+      help: "From the org's commit of a change to our write of its deal; written deals only (echoes: events_skipped_total)",
       buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
       registers: [registry],
     }),

@@ -51,6 +51,16 @@ export const ERROR_CATALOGUE = {
   ORG_LIMIT_EXCEEDED: { kind: 'org', retryable: true, fix: 'Writes resume when the daily API usage drops.' },
   NETWORK: { kind: 'network', retryable: true },
   INTERNAL: { kind: 'internal', retryable: false },
+  ORG_SHAPE_INVALID: {
+    kind: 'config',
+    retryable: false,
+    fix: 'Apply the fix named on each line, then start again; `commitment-scorer rules check FILE --org` repeats the check.',
+  },
+  ROWS_DEAD_LETTERED: {
+    kind: 'org',
+    retryable: false,
+    fix: "See STATE_DIR/dead-letters.jsonl: each line names the record, the org's error code and its message.",
+  },
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
@@ -97,7 +107,7 @@ export function wrapError(err: unknown, code: ErrorCode, message: string, contex
   return new ScorerError(code, `${message}: ${detail}`, { cause: err, context });
 }
 
-/** CONTRACT.md exit codes: 0 success, 1 input or config rejected, 2 org or network failed. */
+/** The exit codes (README, Contract): 0 success, 1 input or config rejected, 2 org or network failed or rows refused. */
 export function exitCodeFor(err: unknown): 1 | 2 {
   if (!isScorerError(err)) return 2;
   return err.kind === 'org' || err.kind === 'network' || err.kind === 'internal' ? 2 : 1;

@@ -1,4 +1,5 @@
 import pino, { type Logger, type DestinationStream } from 'pino';
+import pretty from 'pino-pretty';
 
 /**
  * Paths whose values are secrets. pino redacts by object path only, so secrets must never be
@@ -38,9 +39,20 @@ export interface LoggerOptions {
   /** Where lines go; defaults to stdout. Tests pass a capture stream. */
   destination?: DestinationStream;
   name?: string;
+  /** Human-readable lines; by default when the lines go to a terminal (stdout or stderr), JSON otherwise. */
+  pretty?: boolean;
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
+  const target = options.destination ?? process.stdout;
+  const isStd = target === process.stdout || target === process.stderr;
+  const tty = isStd && (target as NodeJS.WriteStream).isTTY === true;
+  // pino redacts before it serialises, so the pretty lines are censored like the JSON ones. In
+  // process and synchronous: a worker-thread transport could lose the last lines of a crash.
+  const stream =
+    (options.pretty ?? tty)
+      ? pretty({ colorize: tty, sync: true, destination: target === process.stderr ? 2 : isStd ? 1 : target })
+      : options.destination;
   return pino(
     {
       name: options.name ?? 'commitment-scorer',
@@ -48,7 +60,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       base: undefined,
     },
-    options.destination,
+    stream,
   );
 }
 

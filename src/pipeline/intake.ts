@@ -41,6 +41,8 @@ export class EventIntake {
   private saveTimer: NodeJS.Timeout | undefined;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly replayIds = new Map<string, number>();
+  /** When the org committed the change behind an id being scored, for the change-to-write latency. */
+  private readonly commitTimes = new Map<string, number>();
   private readonly stopping = new AbortController();
   private failure: string | undefined;
 
@@ -71,6 +73,12 @@ export class EventIntake {
    */
   replayRestarted(): void {
     this.maxSeen = Number.NEGATIVE_INFINITY;
+  }
+
+  /** Seconds from the org's commit of the change behind `id` to now; null for ids no event asked for. */
+  secondsSinceChange(id: string): number | null {
+    const at = this.commitTimes.get(to18(id));
+    return at === undefined ? null : Math.max(0, this.opts.now() - at) / 1000;
   }
 
   /** The change event behind an opportunity id, for dead letters. */
@@ -155,9 +163,7 @@ export class EventIntake {
       ev = parseChangeEvent(message);
       this.opts.metrics?.eventsReceived.inc({ entity: ev.header.entityName });
       const route = this.opts.route(ev);
-      const finished = await this.follow(ev, route);
-      if (finished) this.observeLag(ev);
-      return finished;
+      return await this.follow(ev, route);
     } catch (err) {
       await this.deadLetterEvent(message, ev, err);
       return true;
@@ -187,9 +193,17 @@ export class EventIntake {
 
   private async scoreIds(ev: ChangeEvent, ids: string[]): Promise<boolean> {
     const full = ids.map(to18);
-    for (const id of full) this.replayIds.set(id, ev.replayId);
+    const at = ev.header.commitTimestamp;
+    for (const id of full) {
+      this.replayIds.set(id, ev.replayId);
+      if (typeof at === 'number') this.commitTimes.set(id, at);
+    }
     const done = await this.withRetry(ev, () => this.opts.submit(full));
-    for (const id of full) if (this.replayIds.get(id) === ev.replayId) this.replayIds.delete(id);
+    for (const id of full) {
+      if (this.replayIds.get(id) !== ev.replayId) continue;
+      this.replayIds.delete(id);
+      this.commitTimes.delete(id);
+    }
     if (done === undefined) return false;
     this.opts.metrics?.eventsProcessed.inc();
     return true;
@@ -261,11 +275,6 @@ export class EventIntake {
       );
       throw writeErr;
     }
-  }
-
-  private observeLag(ev: ChangeEvent): void {
-    const at = ev.header.commitTimestamp;
-    if (typeof at === 'number') this.opts.metrics?.lag.observe(Math.max(0, this.opts.now() - at) / 1000);
   }
 }
 

@@ -31,6 +31,8 @@ export interface BatchDeps {
   readTimeoutMs?: number;
   /** Score and plan, but write nothing. */
   dryRun?: boolean;
+  /** Told about every deal written (not planned-and-refused, not unchanged): the latency histogram. */
+  onWritten?: (id: string) => void;
   /** Told about every scored deal: the demo prints a line per deal. */
   onScored?: (result: ScoreResult, info: { name: string | null; written: boolean }) => void;
   writeOptions?: { sleep?: (ms: number) => Promise<void>; baseDelayMs?: number; maxApiUsage?: number };
@@ -74,7 +76,13 @@ export async function processBatch(ids: readonly string[], deps: BatchDeps): Pro
     }
   }
 
-  const updates = planWrites(results, current, rulebook.fields.outputs);
+  const updates = planWrites(
+    results,
+    current,
+    rulebook.fields.outputs,
+    rulebook.source.writeSteps,
+    rulebook.commitmentScore.targets.balance,
+  );
   let summary: WriteSummary = { written: 0, retried: 0, deadLettered: 0, failures: [] };
   if (!deps.dryRun && updates.length > 0) {
     summary = await withDeadline(
@@ -95,10 +103,9 @@ export async function processBatch(ids: readonly string[], deps: BatchDeps): Pro
   for (const result of results) {
     const id = result.opportunityId ?? '';
     const name = snapshots.get(id)?.opportunity.Name;
-    deps.onScored?.(result, {
-      name: typeof name === 'string' ? name : null,
-      written: !deps.dryRun && planned.has(id) && !failed.has(id),
-    });
+    const written = !deps.dryRun && planned.has(id) && !failed.has(id);
+    if (written) deps.onWritten?.(id);
+    deps.onScored?.(result, { name: typeof name === 'string' ? name : null, written });
   }
   const outcome: BatchOutcome = {
     requested: ids.length,

@@ -10,7 +10,8 @@ import {
   type Leaf,
   type Predicate,
 } from './conditions';
-import { rulebookSchema, type FieldMap, type RulebookSource } from './schema';
+import type { SwitchedOff } from './org-check';
+import { rulebookSchema, type ActiveFieldMap, type RulebookSource } from './schema';
 import type { SignalName, WindowName } from './signal-catalogue';
 import { compileTemplate, type CompiledTemplate } from './template';
 
@@ -19,6 +20,8 @@ const SEVERITY_RANK: Record<Severity, number> = { critical: 0, warning: 1, info:
 
 export interface CompiledFlag {
   code: string;
+  /** The picklist label: the rulebook's, or the code in words ("One sided effort"). */
+  label: string;
   severity: Severity;
   severityRank: number;
   weight: number;
@@ -48,7 +51,9 @@ export interface Rulebook {
   probability: RulebookSource['probability'];
   /** Ordered most important first: severity, then the size of the weight, then the code. */
   flags: CompiledFlag[];
-  fields: FieldMap;
+  fields: ActiveFieldMap;
+  /** Inputs the org lacks and the flags switched off with them; absent until checked against an org. */
+  switchedOff?: SwitchedOff[];
 }
 
 export interface RulebookProblem {
@@ -161,6 +166,7 @@ function compileRulebook(
     for (const m of templateProblems) report(['flags', i, 'message'], m);
     return {
       code: flag.code,
+      label: flag.label ?? labelOf(flag.code),
       severity: flag.severity,
       severityRank: SEVERITY_RANK[flag.severity],
       weight: flag.weight,
@@ -192,6 +198,12 @@ function compileRulebook(
     flags,
     fields: source.fields,
   };
+}
+
+/** ONE_SIDED_EFFORT → "One sided effort": what a picklist shows when the rulebook gives no label. */
+export function labelOf(code: string): string {
+  const words = code.toLowerCase().replace(/_/g, ' ');
+  return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
 function thresholdsOf(leaves: Leaf[]): Record<string, string> {

@@ -8,8 +8,8 @@ import { z } from 'zod';
 const apiName = z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'must be a Salesforce API name');
 const positiveDays = z.number().int().min(1).max(3650);
 
-/** DOMAIN.md's default names; an org with other names says so in its rulebook's `fields`. */
-const DEFAULT_FIELDS = {
+/** The names manifests/ deploys; an org with other names says so in its rulebook's `fields`. */
+export const DEFAULT_FIELDS = {
   outputs: {
     score: 'Commitment_Score__c',
     adjustedProbability: 'Commitment_Adjusted_Probability__c',
@@ -77,6 +77,8 @@ export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
 
 export const flagSchema = z.strictObject({
   code: z.string().regex(/^[A-Z][A-Z0-9_]{1,39}$/, 'must be UPPER_SNAKE_CASE, at most 40 characters'),
+  /** What the picklist shows for the code (Setup, list views, reports); derived from the code when absent. */
+  label: z.string().min(1).max(255).optional(),
   severity: z.enum(['info', 'warning', 'critical']),
   weight: z.number().min(-10).max(10),
   cap: z.number().min(0).max(100).optional(),
@@ -131,6 +133,18 @@ export const rulebookSchema = z.strictObject({
     commitmentWeight: z.number().min(0).max(10),
   }),
   flags: z.array(flagSchema),
+  /**
+   * How far a number must move before it is worth a write (a write bumps LastModifiedDate, fires
+   * the org's flows and adds field history). Flags, warnings, the last-yes date and the rules
+   * version are written on any change; the scored-at stamp alone never is.
+   */
+  writeSteps: z
+    .strictObject({
+      adjustedProbability: z.number().min(0).max(100).default(1),
+      score: z.number().min(0).max(100).default(5),
+      balance: z.number().min(0).max(10).default(0.1),
+    })
+    .prefault({}),
   fields: z
     .strictObject({
       outputs: z.strictObject({
@@ -168,3 +182,5 @@ export const rulebookSchema = z.strictObject({
 export type RulebookSource = z.infer<typeof rulebookSchema>;
 export type FlagSource = z.infer<typeof flagSchema>;
 export type FieldMap = RulebookSource['fields'];
+/** The map as it runs on an org: an input field the org lacks is left out (see org-check.ts). */
+export type ActiveFieldMap = Omit<FieldMap, 'inputs'> & { inputs: Partial<FieldMap['inputs']> };

@@ -117,6 +117,18 @@ export const WINDOW_NAMES = [
 ] as const;
 export type WindowName = (typeof WINDOW_NAMES)[number];
 
+/**
+ * Dates a message template may name. A sentence states the date ("nothing from the customer since
+ * 24 Oct 2026"), not a count of days: a count changes every night, and every change is a write that
+ * bumps LastModifiedDate, fires the org's flows and adds field history, with nothing new to see.
+ */
+export const DATE_NAMES = [
+  'lastYesDate', // the last customer yes, or the deal's creation when there was none (what daysSinceLastYes counts from)
+  'stageAdvanceDate', // when the stage last moved forward
+  'closeDate', // the close date as of the scoring moment
+] as const;
+export type DateName = (typeof DATE_NAMES)[number];
+
 export function isSignalName(name: string): name is SignalName {
   return Object.prototype.hasOwnProperty.call(SIGNALS, name);
 }

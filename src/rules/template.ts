@@ -1,24 +1,35 @@
 import {
+  DATE_NAMES,
   SIGNAL_NAMES,
   WINDOW_NAMES,
   closestName,
   isSignalName,
+  type DateName,
   type SignalName,
   type WindowName,
 } from './signal-catalogue';
 
 /**
  * Message templates: plain text with `{name}` placeholders naming a signal or a window length, and
- * `{name|one|many}` to state a count with its noun ("1 customer yes", "3 customer yeses").
+ * `{name|one|many}` to state a count with its noun ("1 customer yes", "3 customer yeses"), or a date
+ * of DATE_NAMES, written as "24 Oct 2026".
  * Compiled once into parts, so rendering is a join, not a regex per deal.
  */
 
-type Part = string | { signal: SignalName; one?: string; many?: string } | { window: WindowName };
+type Part =
+  string | { signal: SignalName; one?: string; many?: string } | { window: WindowName } | { date: DateName };
+
+/** Epoch milliseconds (UTC) of each date a sentence may name; null when the deal has none. */
+export type TemplateDates = Readonly<Record<DateName, number | null>>;
 
 export interface CompiledTemplate {
   /** Signals the sentence states; they go into the flag's evidence. */
   signals: SignalName[];
-  render(signals: Readonly<Record<string, unknown>>, windows: Readonly<Record<WindowName, number>>): string;
+  render(
+    signals: Readonly<Record<string, unknown>>,
+    windows: Readonly<Record<WindowName, number>>,
+    dates?: TemplateDates,
+  ): string;
 }
 
 export function compileTemplate(text: string, problems: string[]): CompiledTemplate {
@@ -41,10 +52,12 @@ export function compileTemplate(text: string, problems: string[]): CompiledTempl
       if (!signals.includes(name)) signals.push(name);
     } else if ((WINDOW_NAMES as readonly string[]).includes(name)) {
       parts.push({ window: name as WindowName });
+    } else if ((DATE_NAMES as readonly string[]).includes(name)) {
+      parts.push({ date: name as DateName });
     } else {
-      const hint = closestName(name, [...SIGNAL_NAMES, ...WINDOW_NAMES]);
+      const hint = closestName(name, [...SIGNAL_NAMES, ...WINDOW_NAMES, ...DATE_NAMES]);
       problems.push(
-        `message names "{${name}}", which is neither a signal nor a window${hint ? ` (did you mean "{${hint}}"?)` : ''}`,
+        `message names "{${name}}", which is neither a signal, a window nor a date${hint ? ` (did you mean "{${hint}}"?)` : ''}`,
       );
     }
   }
@@ -59,7 +72,7 @@ export function compileTemplate(text: string, problems: string[]): CompiledTempl
   if (typeof parts[end] === 'string') parts[end] = (parts[end] as string).trimEnd();
   return {
     signals,
-    render(values, windows) {
+    render(values, windows, dates) {
       let out = '';
       for (const part of parts) {
         if (typeof part === 'string') out += part;
@@ -67,11 +80,21 @@ export function compileTemplate(text: string, problems: string[]): CompiledTempl
           const value = values[part.signal];
           out += formatValue(value);
           if (part.one !== undefined) out += ` ${value === 1 ? part.one : part.many}`;
-        } else out += String(windows[part.window]);
+        } else if ('date' in part) out += formatDate(dates?.[part.date] ?? null);
+        else out += String(windows[part.window]);
       }
       return out;
     },
   };
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** "24 Oct 2026", in UTC like every date the org stores; the year always, so it never changes on 1 Jan. */
+export function formatDate(ms: number | null): string {
+  if (ms === null || !Number.isFinite(ms)) return 'no date';
+  const d = new Date(ms);
+  return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}`;
 }
 
 export function formatValue(value: unknown): string {

@@ -1,7 +1,7 @@
 /**
  * The org session: how the service holds an access token for the configured org and gets a new one
  * when Salesforce refuses it (INVALID_SESSION_ID on REST, `401::Authentication invalid` on CometD).
- * Three ways in (CONTRACT.md): a ready token, the JWT bearer flow, or the sf CLI's store.
+ * Three ways in (README, Configuration): a ready token, the JWT bearer flow, or the sf CLI's store.
  */
 import type { ConnectionConfig } from 'jsforce';
 import type { OrgAuth } from '../config/env';

@@ -1,13 +1,13 @@
 import type { Connection } from 'jsforce';
 import type { Logger } from '../lib/logger';
-import type { FieldMap } from '../rules/schema';
+import type { ActiveFieldMap } from '../rules/schema';
 import { chunk, inList, MAX_IDS_PER_QUERY, validateIds } from './ids';
 import { queryAll, type ApiCallCounter, type SfRecord } from './paged-query';
 import { errorCodeOf } from './org-errors';
 import * as F from './snapshot-fields';
 
 /**
- * Loads deal snapshots (CONTRACT.md's shape) for a batch of opportunities with a constant number of
+ * Loads deal snapshots (the shape of src/scoring/snapshot.schema.json) for a batch of opportunities with a constant number of
  * queries per 200 ids, whatever the batch holds: one Opportunity query whose subqueries bring the
  * contact roles, stage history, commitments, tasks and meetings, plus one EmailMessage query by
  * parent id. There is never a query per deal: that is what keeps a burst under its API budget.
@@ -44,7 +44,7 @@ const DEFAULT_MAX_RECORDS = 100_000;
 export async function loadSnapshots(
   conn: Connection,
   ids: readonly string[],
-  fields: FieldMap,
+  fields: ActiveFieldMap,
   opts: LoadOptions = {},
 ): Promise<LoadedSnapshots> {
   const valid = validateIds(ids); // before any request: nothing unchecked reaches SOQL
@@ -69,7 +69,7 @@ function activityDays(days: number | undefined): number {
 async function loadChunk(
   conn: Connection,
   ids: string[],
-  fields: FieldMap,
+  fields: ActiveFieldMap,
   days: number,
   opts: LoadOptions,
 ): Promise<LoadedSnapshots> {
@@ -109,7 +109,7 @@ async function loadEmails(
   }
 }
 
-function buildSnapshot(opp: SfRecord, fields: FieldMap, emails: SfRecord[]): DealSnapshot {
+function buildSnapshot(opp: SfRecord, fields: ActiveFieldMap, emails: SfRecord[]): DealSnapshot {
   const c = fields.commitment;
   return {
     opportunity: pick(opp, F.opportunityFields(fields)),

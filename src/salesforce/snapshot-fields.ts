@@ -1,7 +1,7 @@
-import type { FieldMap } from '../rules/schema';
+import type { ActiveFieldMap } from '../rules/schema';
 
 /**
- * The fields and queries behind a deal snapshot: exactly what CONTRACT.md's snapshot holds plus the
+ * The fields and queries behind a deal snapshot: exactly what the deal snapshot holds (src/scoring/snapshot.schema.json) plus the
  * current output values (the write planner compares against them), nothing more, so a query stays
  * small and the integration user needs read access to these fields only. Every id list passed in
  * here comes from `inList` over validated ids; the only other interpolated value is an integer.
@@ -56,11 +56,15 @@ export const EMAIL_FIELDS = ['Id', 'Incoming', 'MessageDate', 'FromAddress', 'To
 /** SOQL rejects a field selected twice ("duplicate field selected"), e.g. when a map reuses a name. */
 const unique = (names: readonly string[]): string[] => [...new Set(names)];
 
-export function opportunityFields(fields: FieldMap): string[] {
-  return unique([...OPPORTUNITY_STANDARD, ...Object.values(fields.inputs), ...Object.values(fields.outputs)]);
+export function opportunityFields(fields: ActiveFieldMap): string[] {
+  return unique([
+    ...OPPORTUNITY_STANDARD,
+    ...Object.values(fields.inputs).filter((n): n is string => n !== undefined),
+    ...Object.values(fields.outputs),
+  ]);
 }
 
-export function commitmentFields(fields: FieldMap): string[] {
+export function commitmentFields(fields: ActiveFieldMap): string[] {
   const c = fields.commitment;
   return unique([c.type, c.ownerSide, c.status, c.dueDate, c.completedDate, c.contact, 'CreatedDate']);
 }
@@ -70,7 +74,7 @@ export function commitmentFields(fields: FieldMap): string[] {
  * and its recent tasks and meetings as child subqueries of Opportunity (Tasks, Events). One query per
  * 200 deals instead of three keeps a burst near one read and one write per 200 deals.
  */
-export function opportunityQuery(fields: FieldMap, ids: string, days: number): string {
+export function opportunityQuery(fields: ActiveFieldMap, ids: string, days: number): string {
   return [
     `SELECT ${opportunityFields(fields).join(', ')},`,
     `(SELECT ${CONTACT_ROLE_FIELDS.join(', ')} FROM OpportunityContactRoles),`,

@@ -2,6 +2,7 @@
 import { SandboxClock } from './clock';
 import { ChangeEventBus } from './change-events';
 import { Faults, Stats, type WriteLogEntry } from './faults';
+import { OrgShape, type OrgShapeOptions } from './org-shape';
 import { RecordStore } from './store';
 import { WriteService } from './writes';
 
@@ -13,6 +14,8 @@ export interface SandboxCore {
   clock: SandboxClock;
   writes: WriteService;
   writeLog: WriteLogEntry[];
+  /** Fields this org lacks, restricts further or does not let users edit. */
+  shape: OrgShape;
   /** access token → user id */
   tokens: Map<string, string>;
   apiVersion: string;
@@ -30,6 +33,7 @@ export interface CoreOptions {
   cometdTimeoutMs?: number;
   cometdClientTimeoutMs?: number;
   dailyApiLimit?: number;
+  shape?: OrgShapeOptions;
 }
 
 export function createCore(opts: CoreOptions = {}): SandboxCore {
@@ -38,13 +42,15 @@ export function createCore(opts: CoreOptions = {}): SandboxCore {
   const bus = new ChangeEventBus(clock);
   const faults = new Faults();
   const writeLog: WriteLogEntry[] = [];
+  const shape = new OrgShape(opts.shape);
   return {
+    shape,
     store,
     bus,
     faults,
     stats: new Stats(clock, opts.dailyApiLimit ?? 15000),
     clock,
-    writes: new WriteService(store, bus, faults, clock, writeLog),
+    writes: new WriteService(store, bus, faults, clock, writeLog, shape),
     writeLog,
     tokens: new Map(),
     apiVersion: opts.apiVersion ?? '62.0',

@@ -1,4 +1,5 @@
 /** describe / describeGlobal bodies: enough of Salesforce's shape for jsforce and for field checks. */
+import type { OrgShape } from './org-shape';
 import { OBJECTS, type FieldDef, type ObjectDef } from './schema';
 
 const SOAP_TYPE: Record<string, string> = {
@@ -13,7 +14,7 @@ const SOAP_TYPE: Record<string, string> = {
   datetime: 'xsd:dateTime',
 };
 
-function describeField(fd: FieldDef) {
+function describeField(fd: FieldDef, editable = true) {
   return {
     name: fd.name,
     label: fd.name.replace(/__c$/, '').replace(/_/g, ' '),
@@ -23,7 +24,7 @@ function describeField(fd: FieldDef) {
     custom: fd.name.endsWith('__c'),
     nillable: fd.type !== 'boolean' && fd.name !== 'Id',
     createable: !fd.readOnly,
-    updateable: !fd.readOnly,
+    updateable: !fd.readOnly && editable,
     filterable: fd.type !== 'textarea',
     calculated: false,
     referenceTo: fd.referenceTo ? [fd.referenceTo] : [],
@@ -39,10 +40,21 @@ function describeField(fd: FieldDef) {
   };
 }
 
-export function describeObject(obj: ObjectDef, apiVersion: string) {
+/**
+ * As Salesforce does, describe answers for the calling user: a field the org lacks is left out, a
+ * field the user may not edit says `updateable: false`.
+ */
+export function describeObject(obj: ObjectDef, apiVersion: string, shape?: OrgShape) {
+  const fields = shape
+    ? obj.fields.flatMap((fd) => {
+        const own = shape.field(obj.name, fd.name);
+        if (!own) return [];
+        return [describeField(own, shape.editable(obj.name, fd.name))];
+      })
+    : obj.fields.map((fd) => describeField(fd));
   return {
     ...globalEntry(obj, apiVersion),
-    fields: obj.fields.map(describeField),
+    fields,
     childRelationships: obj.children.map((c) => ({
       childSObject: c.childObject,
       field: c.field,

@@ -15,6 +15,7 @@ import { createCore, type SandboxCore } from './core';
 import type { Faults, Stats, WriteLogEntry } from './faults';
 import { generateOrg, loadOrg, saveOrg, type GeneratedOrg } from './generator';
 import { newToken, oauthRoutes, revokeTokens, type JwtClient } from './oauth-routes';
+import type { OrgShapeOptions } from './org-shape';
 import { errorHandler, restGuard } from './rest-guard';
 import { restRoutes } from './rest-routes';
 import { ActivitySimulator } from './simulator';
@@ -36,6 +37,8 @@ export interface SandboxOptions {
   dailyApiLimit?: number;
   clock?: SandboxClock;
   logger?: Logger;
+  /** An org that differs from the full schema: dropped fields, stricter picklists, read-only fields. */
+  shape?: OrgShapeOptions;
   /** Connected apps allowed to use the JWT bearer grant at /services/oauth2/token (as the integration user). */
   jwtClients?: JwtClient[];
 }

@@ -2,7 +2,7 @@
 import express, { type Request, type Response, type Router } from 'express';
 import type { SandboxCore } from './core';
 import { describeGlobal, describeObject } from './describe';
-import { findField, findObject } from './schema';
+import { findObject } from './schema';
 import { SfError, invalidField } from './sf-errors';
 import { attributes, prepareQuery } from './soql-engine';
 import { valueOf } from './store';
@@ -42,7 +42,12 @@ export function restRoutes(core: SandboxCore): Router {
     const q = req.query.q;
     if (typeof q !== 'string' || !q.trim())
       throw new SfError(400, 'MALFORMED_QUERY', 'A query string has to be specified');
-    const result = prepareQuery(q, { store: core.store, now: core.clock.now(), apiVersion: core.apiVersion });
+    const result = prepareQuery(q, {
+      store: core.store,
+      now: core.clock.now(),
+      apiVersion: core.apiVersion,
+      hasField: (object, field) => core.shape.has(object, field),
+    });
     const records = Array.from({ length: result.length }, (_, i) => JSON.stringify(result.record(i)));
     const id = `01g5g0${(++cursorSeq).toString().padStart(9, '0')}`;
     cursors.set(id, { records, totalSize: result.totalSize });
@@ -71,7 +76,7 @@ export function restRoutes(core: SandboxCore): Router {
     res.json(describeGlobal(core.apiVersion));
   });
   r.get('/:v/sobjects/:obj/describe', (req, res) => {
-    res.json(describeObject(objectOrThrow(String(req.params.obj)), core.apiVersion));
+    res.json(describeObject(objectOrThrow(String(req.params.obj)), core.apiVersion, core.shape));
   });
 
   r.patch('/:v/composite/sobjects', (req, res) => {
@@ -99,7 +104,7 @@ export function restRoutes(core: SandboxCore): Router {
     const names = wanted ?? obj.fields.map((f) => f.name);
     const out: Record<string, unknown> = { attributes: attributes(obj.name, rec.Id, core.apiVersion) };
     for (const n of names) {
-      const fd = findField(obj.name, n);
+      const fd = core.shape.field(obj.name, n);
       if (!fd) throw invalidField(n, obj.name);
       out[fd.name] = valueOf(rec, fd.name);
     }
@@ -107,7 +112,7 @@ export function restRoutes(core: SandboxCore): Router {
   });
   r.get('/:v/sobjects/:obj', (req, res) => {
     const obj = objectOrThrow(String(req.params.obj));
-    res.json({ objectDescribe: describeObject(obj, core.apiVersion), recentItems: [] });
+    res.json({ objectDescribe: describeObject(obj, core.apiVersion, core.shape), recentItems: [] });
   });
   r.post('/:v/sobjects/:obj', (req, res) => {
     const result = core.writes.create(String(req.params.obj), req.body ?? {}, writeCtx(res, core));

@@ -17,6 +17,8 @@ export interface QueryContext {
   apiVersion: string;
   /** false: answer every query by scanning, the reference the index paths are tested against. */
   useIndexes?: boolean;
+  /** false for a field the org lacks (see OrgShape); every field of the schema exists otherwise. */
+  hasField?: (object: string, field: string) => boolean;
 }
 
 /**
@@ -169,7 +171,7 @@ function execute(q: Query, ctx: QueryContext, pool?: Iterable<SObjectRecord>): L
   if (countOnly) return countQuery(obj, q, ctx, fields[0] as { functionName: string; alias?: string });
   const cache = (ctx as RunContext).cache;
   if (!cache?.validated.has(q)) {
-    validateFields(obj, q);
+    validateFields(obj, q, ctx);
     cache?.validated.add(q);
   }
   const rows = select(obj, q, ctx, pool);
@@ -201,7 +203,7 @@ function countQuery(
 }
 
 /** Fails on unknown fields in WHERE and ORDER BY up front, even when no row would be evaluated. */
-function checkPath(obj: ObjectDef, path: string): void {
+function checkPath(obj: ObjectDef, path: string, ctx: QueryContext): void {
   const parts = path.split('.');
   if (parts.length > 1 && parts[0].toLowerCase() === obj.name.toLowerCase()) parts.shift();
   let cur = obj;
@@ -210,21 +212,27 @@ function checkPath(obj: ObjectDef, path: string): void {
     if (!rel?.referenceTo) throw invalidField(path, obj.name);
     cur = objectOf(rel.referenceTo);
   }
-  if (!findField(cur.name, parts[parts.length - 1])) throw invalidField(parts[parts.length - 1], cur.name);
+  if (!fieldExists(cur.name, parts[parts.length - 1], ctx))
+    throw invalidField(parts[parts.length - 1], cur.name);
 }
 
-function validateFields(obj: ObjectDef, q: Query): void {
+function fieldExists(object: string, field: string, ctx: QueryContext): boolean {
+  const fd = findField(object, field);
+  return fd !== undefined && (ctx.hasField?.(object, fd.name) ?? true);
+}
+
+function validateFields(obj: ObjectDef, q: Query, ctx: QueryContext): void {
   if (q.where) {
     for (const t of tokenize(q.where)) {
       const field = typeof t === 'object' ? (t.cond as { field?: string }).field : undefined;
-      if (field) checkPath(obj, field);
+      if (field) checkPath(obj, field, ctx);
     }
   }
   for (const it of (Array.isArray(q.orderBy) ? q.orderBy : q.orderBy ? [q.orderBy] : []) as OrderItem[]) {
-    if (it.field) checkPath(obj, it.field);
+    if (it.field) checkPath(obj, it.field, ctx);
   }
   for (const fd of q.fields ?? []) {
-    if (fd.type === 'Field' && !findField(obj.name, fd.field)) throw invalidField(fd.field, obj.name);
+    if (fd.type === 'Field' && !fieldExists(obj.name, fd.field, ctx)) throw invalidField(fd.field, obj.name);
     if (fd.type === 'FieldSubquery' && !findChildRel(obj.name, fd.subquery.relationshipName)) {
       throw new SfError(
         400,

@@ -2,7 +2,8 @@
  * Field validation for writes: unknown and read-only fields, types, lengths and restricted
  * picklists, answered with the status codes Salesforce uses.
  */
-import { findField, type FieldDef } from './schema';
+import { OrgShape } from './org-shape';
+import type { FieldDef } from './schema';
 
 export interface RowError {
   statusCode: string;
@@ -20,16 +21,17 @@ const err = (statusCode: string, message: string, fields: string[]): RowError =>
 export function validateFields(
   objectName: string,
   input: Record<string, unknown>,
+  shape: OrgShape = new OrgShape(),
 ): { fields: Record<string, unknown> } | { error: RowError } {
   const fields: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(input)) {
     if (key === 'attributes' || key === 'Id' || key === 'id') continue;
-    const fd = findField(objectName, key);
+    const fd = shape.field(objectName, key);
     if (!fd)
       return {
         error: err('INVALID_FIELD', `No such column '${key}' on sobject of type ${objectName}`, [key]),
       };
-    if (fd.readOnly) {
+    if (fd.readOnly || !shape.editable(objectName, fd.name)) {
       return {
         error: err(
           'INVALID_FIELD_FOR_INSERT_UPDATE',

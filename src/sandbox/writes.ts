@@ -7,6 +7,7 @@ import { ChangeEventBus, CDC_ENTITIES, type ChangeInput } from './change-events'
 import type { Faults, WriteLogEntry } from './faults';
 import { OBJECTS, STAGES, findObject } from './schema';
 import { valueOf, type RecordStore, type SObjectRecord } from './store';
+import { OrgShape } from './org-shape';
 import { validateFields, type RowError } from './validation';
 import { NOT_IN_EVENTS, changeFor, historyRows, mergeChanges, stripSystem } from './write-effects';
 
@@ -42,6 +43,7 @@ export class WriteService {
     private readonly faults: Faults,
     private readonly clock: SandboxClock,
     readonly writeLog: WriteLogEntry[],
+    private readonly shape: OrgShape = new OrgShape(),
   ) {}
 
   create(objectName: string, input: Record<string, unknown>, ctx: WriteCtx): SaveResult {
@@ -135,7 +137,7 @@ export class WriteService {
   private planCreate(objectName: string, input: Record<string, unknown>, ctx: WriteCtx): Plan | RowError {
     const name = this.checkTarget(objectName, '');
     if (typeof name !== 'string') return name;
-    const v = validateFields(name, input);
+    const v = validateFields(name, input, this.shape);
     if ('error' in v) return v.error;
     const now = this.clock.iso();
     const id = this.store.newId(name);
@@ -168,7 +170,7 @@ export class WriteService {
       };
     const name = this.checkTarget(objectName, id);
     if (typeof name !== 'string') return name;
-    const v = validateFields(name, input);
+    const v = validateFields(name, input, this.shape);
     if ('error' in v) return v.error;
     const old = this.store.get(name, id) as SObjectRecord;
     for (const f of ['IsDeleted', 'SystemModstamp', 'LastModifiedById'])

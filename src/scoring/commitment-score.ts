@@ -20,7 +20,10 @@ export function scoreParts(s: Signals, lastYesAgeDays: number | null, rulebook: 
     yeses: Math.min(s.customerYeses / t.yeses, 1),
     // No seller action at all: the customer is carrying the deal if they gave anything.
     balance: s.balance === null ? (s.customerYeses > 0 ? 1 : 0) : Math.min(s.balance / t.balance, 1),
-    recency: lastYesAgeDays === null ? 0 : clamp01(1 - lastYesAgeDays / t.recencyDays),
+    // Whole or nothing, not a daily decay: a part that slides by the day moves the adjusted
+    // probability of every deal overnight, and each move is a write nobody asked for. How long ago
+    // the last yes was is stated by NO_RECENT_CUSTOMER_YES instead, with its date.
+    recency: lastYesAgeDays !== null && lastYesAgeDays < t.recencyDays ? 1 : 0,
     reasonToAct: s.reasonToActParts / 4,
     access: (Math.min(s.contactsEngaged / t.contacts, 1) + (s.decisionMakers > 0 ? 1 : 0)) / 2,
     plan: Math.min(s.customerStepsDone / t.planSteps, 1),
@@ -38,8 +41,4 @@ export function commitmentScore(parts: ScoreParts, rulebook: Rulebook): number {
     w.access * parts.access +
     w.plan * parts.plan;
   return Math.round((100 * sum) / total);
-}
-
-function clamp01(x: number): number {
-  return x < 0 ? 0 : x > 1 ? 1 : x;
 }

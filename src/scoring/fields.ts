@@ -3,7 +3,7 @@ import type { ScoreResult } from './score-deal';
 
 /**
  * The write-back values, keyed by the org's field names from the rulebook's map. Each value fits its
- * field as DOMAIN.md types it: Number(3,0), Percent(3,0), restricted multi-select (`;`-joined codes),
+ * field as manifests/ types it: Number(3,0), Percent(3,0), restricted multi-select (`;`-joined codes),
  * Long text (32,768), Number(5,2), Date, Date/Time, Text(40).
  */
 export type OutputFields = Record<string, string | number | null>;

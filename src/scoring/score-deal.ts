@@ -6,7 +6,7 @@ import { adjustedProbability } from './probability';
 import { computeSignals } from './signals';
 import type { Deal } from './snapshot';
 
-/** The score result of CONTRACT.md. */
+/** The score result (README, Contract: score result). */
 export interface FlagResult {
   code: string;
   severity: Severity;
@@ -29,7 +29,7 @@ export interface ScoreResult {
 
 /** Pure: the same deal, rulebook and moment give the same result. No clock, no I/O. */
 export function scoreDeal(deal: Deal, rulebook: Rulebook, asOf: number): ScoreResult {
-  const { signals, state, lastCustomerYesAt } = computeSignals(deal, rulebook, asOf);
+  const { signals, state, lastCustomerYesAt, dates } = computeSignals(deal, rulebook, asOf);
   const lastYesAge = lastCustomerYesAt === null ? null : Math.max(0, daysBetween(lastCustomerYesAt, asOf));
   const score = commitmentScore(scoreParts(signals, lastYesAge, rulebook), rulebook);
 
@@ -46,7 +46,7 @@ export function scoreDeal(deal: Deal, rulebook: Rulebook, asOf: number): ScoreRe
       flags.push({
         code: flag.code,
         severity: flag.severity,
-        message: flag.message.render(signals, rulebook.windows),
+        message: flag.message.render(signals, rulebook.windows, dates),
         evidence,
       });
       weights.push(flag.weight);

@@ -1,5 +1,6 @@
 import type { Rulebook } from '../rules/load-rulebook';
 import type { Signals } from '../rules/signal-catalogue';
+import type { TemplateDates } from '../rules/template';
 import { sortActivity, completedAt, type Activity } from './activity';
 import { DAY_MS, daysBeforeQuarterEnd, daysBetween } from './dates';
 import { dealStateAsOf, type DealState } from './deal-state';
@@ -10,6 +11,8 @@ export interface SignalsResult {
   signals: Signals;
   state: DealState;
   lastCustomerYesAt: number | null;
+  /** The dates behind the day counts, for sentences that must not change overnight. */
+  dates: TemplateDates;
 }
 
 export function computeSignals(deal: Deal, rulebook: Rulebook, asOf: number): SignalsResult {
@@ -92,7 +95,12 @@ export function computeSignals(deal: Deal, rulebook: Rulebook, asOf: number): Si
       state.closeDate === null ? null : daysBeforeQuarterEnd(state.closeDate, rulebook.fiscalYearStartMonth),
     discountPercent: Math.min(100, Math.max(0, inputs.discountPercent ?? 0)),
   };
-  return { signals, state, lastCustomerYesAt: lastYes };
+  const dates = {
+    lastYesDate: yesReference,
+    stageAdvanceDate: state.lastAdvanceAt,
+    closeDate: state.closeDate,
+  };
+  return { signals, state, lastCustomerYesAt: lastYes, dates };
 }
 
 function yesesSince(activity: Activity, from: number | null): number | null {

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { ScorerError } from '../lib/errors';
-import type { FieldMap } from '../rules/schema';
+import type { ActiveFieldMap } from '../rules/schema';
 import { parseDate, parseDateTime } from './dates';
 
 /**
- * The deal snapshot of CONTRACT.md, parsed once into a `Deal` whose dates are epoch milliseconds,
+ * The deal snapshot (README, "Deal snapshot"; JSON Schema in snapshot.schema.json), parsed once into a `Deal` whose dates are epoch milliseconds,
  * so scoring does no string work. Lists may be missing; unknown fields are ignored; a wrong type is
  * rejected with its path (`tasks[3].CreatedDate: invalid date`).
  */
@@ -122,7 +122,7 @@ const commitmentSchema = z.object({
   CreatedDate: dateTime,
 });
 
-const snapshotSchema = z.object({
+export const snapshotSchema = z.object({
   opportunity: z.looseObject(opportunitySchema.shape),
   contactRoles: list(contactRoleSchema),
   tasks: list(taskSchema),
@@ -162,7 +162,7 @@ export interface Deal {
   commitments: Commitment[];
 }
 
-export function parseSnapshot(input: unknown, fields: FieldMap): Deal {
+export function parseSnapshot(input: unknown, fields: ActiveFieldMap): Deal {
   const result = snapshotSchema.safeParse(input);
   if (!result.success) throw snapshotError(result.error.issues);
   const raw = result.data.opportunity as Record<string, unknown>;
@@ -181,13 +181,14 @@ export function parseSnapshot(input: unknown, fields: FieldMap): Deal {
 
 function readText(
   raw: Record<string, unknown>,
-  field: string,
+  field: string | undefined,
   issues: { path: (string | number)[]; message: string }[],
 ) {
-  const v = raw[field];
+  // No field: the org has none, so the input is absent on every deal (see rules/org-check.ts).
+  const v = field === undefined ? undefined : raw[field];
   if (v === null || v === undefined) return null;
   if (typeof v !== 'string') {
-    issues.push({ path: ['opportunity', field], message: 'expected text' });
+    issues.push({ path: ['opportunity', String(field)], message: 'expected text' });
     return null;
   }
   return v.trim() === '' ? null : v;
@@ -195,13 +196,14 @@ function readText(
 
 function readNumber(
   raw: Record<string, unknown>,
-  field: string,
+  field: string | undefined,
   issues: { path: (string | number)[]; message: string }[],
 ) {
-  const v = raw[field];
+  // No field: the org has none, so the input is absent on every deal (see rules/org-check.ts).
+  const v = field === undefined ? undefined : raw[field];
   if (v === null || v === undefined) return null;
   if (typeof v !== 'number' || !Number.isFinite(v)) {
-    issues.push({ path: ['opportunity', field], message: 'expected a number' });
+    issues.push({ path: ['opportunity', String(field)], message: 'expected a number' });
     return null;
   }
   return v;
@@ -209,14 +211,15 @@ function readNumber(
 
 function readDate(
   raw: Record<string, unknown>,
-  field: string,
+  field: string | undefined,
   issues: { path: (string | number)[]; message: string }[],
 ) {
-  const v = raw[field];
+  // No field: the org has none, so the input is absent on every deal (see rules/org-check.ts).
+  const v = field === undefined ? undefined : raw[field];
   if (v === null || v === undefined) return null;
   const t = typeof v === 'string' ? parseDate(v) : undefined;
   if (t === undefined)
-    issues.push({ path: ['opportunity', field], message: 'invalid date (expected YYYY-MM-DD)' });
+    issues.push({ path: ['opportunity', String(field)], message: 'invalid date (expected YYYY-MM-DD)' });
   return t ?? null;
 }
 

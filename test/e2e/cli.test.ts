@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -112,6 +112,13 @@ describe('commitment-scorer (built)', () => {
       expect(code).toBe(0);
       expect(stdout).toMatch(/^Usage: commitment-scorer/);
     }
+  });
+
+  it('prints its version', () => {
+    const { code, stdout } = run(['--version']);
+    expect(code).toBe(0);
+    const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+    expect(stdout.trim()).toBe(pkg.version);
   });
 
   it('exits 1 on an unknown command or a missing option', () => {

@@ -12,7 +12,7 @@ import { parseSnapshot } from '../../src/scoring/snapshot';
 import { AS_OF, dateInDays, dateDaysAgo, isoDaysAgo } from './clock';
 
 /**
- * Builders for deal snapshots in the JSON shape of CONTRACT.md ("Deal snapshot"), placed in time
+ * Builders for deal snapshots in the JSON shape of the deal snapshot (src/scoring/snapshot.schema.json), placed in time
  * relative to the fixed clock AS_OF. Each builder returns a fresh plain object, so a test may change it.
  *
  *   const deal = aDeal({ stage: 'Proposal/Price Quote', emails: [anInboundEmail(3)], tasks: [anOutboundCall(2)] });

@@ -1,7 +1,7 @@
 import nock from 'nock';
 import { isScorerError, type ScorerError } from '../../../src/lib/errors';
 import { loadRulebookFile } from '../../../src/rules/load-rulebook';
-import type { FieldMap } from '../../../src/rules/schema';
+import type { ActiveFieldMap } from '../../../src/rules/schema';
 import { loadSnapshots, type ApiCallKind } from '../../../src/salesforce';
 import { parseSnapshot } from '../../../src/scoring';
 import { API, connect, fromObject, idsIn, INSTANCE, oppId, queryResult, soqlOf, useNock } from './helpers';
@@ -279,7 +279,7 @@ describe('loadSnapshots against the REST API', () => {
   });
 
   it('maps an org whose yes-ledger has other names back to the canonical commitment fields', async () => {
-    const custom: FieldMap = {
+    const custom: ActiveFieldMap = {
       ...fields,
       commitment: {
         object: 'Mutual_Step__c',

@@ -83,4 +83,31 @@ describe('the live service against the sandbox org', () => {
     expect(writesSince(stack.sandbox, from).get(id)).toBe(1);
     expect(await counter(stack.service.metrics.eventsSkipped)).toBeGreaterThan(echoesSkipped);
   });
+
+  it('times change-to-write for written deals only: the echo and a change that moves nothing add no sample', async () => {
+    const lagCount = async () => {
+      const { values } = await stack.service.metrics.lag.get();
+      return (
+        values.find((v) => v.metricName === 'commitment_scorer_change_to_write_seconds_count')?.value ?? 0
+      );
+    };
+    const { id, StageName } = await nextChange();
+    const before = await lagCount();
+    const skippedBefore = await counter(stack.service.metrics.eventsSkipped);
+    const from = stack.sandbox.writeLog.length;
+    await sellerConnection(stack.sandbox).sobject('Opportunity').update({ Id: id, StageName });
+    await until(() => writesSince(stack.sandbox, from).has(id));
+    await settled(stack);
+    expect(await lagCount()).toBe(before + 1);
+    expect(await counter(stack.service.metrics.eventsSkipped)).toBeGreaterThan(skippedBefore); // the echo
+
+    // A change to a field scoring does not read: scored, nothing to write, no sample.
+    const quiet = stack.sandbox.writeLog.length;
+    await sellerConnection(stack.sandbox)
+      .sobject('Opportunity')
+      .update({ Id: id, NextStep: 'Send the deck' });
+    await settled(stack);
+    expect(writesSince(stack.sandbox, quiet).has(id)).toBe(false);
+    expect(await lagCount()).toBe(before + 1);
+  });
 });

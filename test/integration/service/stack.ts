@@ -96,7 +96,14 @@ export async function startStack(
         (tuning?.onScored ?? opts.tuning?.onScored)?.(result, info);
       },
     });
-  stack.service = await boot();
+  try {
+    stack.service = await boot();
+  } catch (err) {
+    // A service that refuses to start (say, an org without a field it writes) leaves no org behind.
+    await sandbox.close();
+    await rm(stateDir, { recursive: true, force: true });
+    throw err;
+  }
   return stack;
 }
 

@@ -1,7 +1,7 @@
 import { orgAuthFrom, parseEnv } from '../../../src/config/env';
 
 describe('the environment', () => {
-  it('applies the defaults of CONTRACT.md', () => {
+  it('applies the documented defaults', () => {
     expect(parseEnv({})).toMatchObject({
       SF_LOGIN_URL: 'https://login.salesforce.com',
       SF_API_VERSION: '62.0',

@@ -143,3 +143,39 @@ describe('the HTTP API without ADMIN_TOKEN', () => {
     await new Promise((r) => s.close(r));
   });
 });
+
+describe('the access log', () => {
+  it('logs method, path and status of each request, and no header or query string', async () => {
+    const from = logLines.length;
+    await fetch(`${base}/v1/admin/sweep?token=query-secret-value`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN}`, cookie: 'sid=cookie-secret-value' },
+    });
+    await fetch(`${base}/healthz`);
+    const lines = logLines.slice(from).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const access = lines.filter((l) => l.component === 'http');
+    expect(access).toHaveLength(1); // the probe is not logged
+    expect(access[0]).toMatchObject({
+      msg: 'POST /v1/admin/sweep 202',
+      req: { method: 'POST', path: '/v1/admin/sweep' },
+      res: { status: 202 },
+    });
+    const text = logLines.slice(from).join('');
+    for (const secret of [ADMIN, 'query-secret-value', 'cookie-secret-value'])
+      expect(text).not.toContain(secret);
+  });
+});
+
+describe('process metrics', () => {
+  it('are exposed under their standard names', async () => {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    for (const name of [
+      'process_cpu_seconds_total',
+      'process_resident_memory_bytes',
+      'nodejs_heap_size_used_bytes',
+      'nodejs_eventloop_lag_seconds',
+    ])
+      expect(text).toMatch(new RegExp(`^${name} `, 'm'));
+    expect(text).not.toContain('commitment_scorer_process_');
+  });
+});

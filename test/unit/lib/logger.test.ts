@@ -49,3 +49,28 @@ describe('the logger', () => {
     expect(line).toMatchObject({ component: 'batcher', batchId: 7, msg: 'batch ready', level: 20 });
   });
 });
+
+describe('the log format', () => {
+  it('writes JSON lines when not on a terminal, human-readable lines when asked (as on a terminal), both redacted', () => {
+    const json = capture();
+    json.logger.info({ accessToken: 'json-secret' }, 'hello');
+    expect(JSON.parse(json.lines.join(''))).toMatchObject({ msg: 'hello', accessToken: '[redacted]' });
+
+    const lines: string[] = [];
+    const logger = createLogger({
+      pretty: true,
+      destination: new Writable({
+        write(chunk, _enc, done) {
+          lines.push(String(chunk));
+          done();
+        },
+      }),
+    });
+    logger.info({ accessToken: 'pretty-secret', oppId: '006000000000001AAA' }, 'hello');
+    const out = lines.join('');
+    expect(() => JSON.parse(out)).toThrow();
+    expect(out).toMatch(/INFO.*hello/);
+    expect(out).toContain('006000000000001AAA');
+    expect(out).not.toContain('pretty-secret');
+  });
+});

@@ -156,6 +156,8 @@ describe('manifests/ as an SFDX project', () => {
         'Buying_Commitment_ChangeEvent',
       ].map((e) => `PlatformEventChannelMember:Commitment_Scorer_chn_${e}`),
       'LightningComponentBundle:commitmentWarnings',
+      'FlexiPage:Commitment_Opportunity_Record_Page',
+      'QuickAction:Opportunity.Record_Customer_Commitment',
     ];
     for (const c of expected) expect(found).toContain(c);
     expect(found.size).toBe(expected.length);
@@ -175,6 +177,8 @@ describe('manifests/ as an SFDX project', () => {
     const pkg = readFileSync(join(outDir, 'package.xml'), 'utf8');
     for (const type of [
       'CustomField',
+      'FlexiPage',
+      'QuickAction',
       'PermissionSet',
       'PlatformEventChannel',
       'PlatformEventChannelMember',
@@ -417,9 +421,12 @@ describe('permission sets', () => {
     for (const f of COMMITMENT_FIELDS) expect(readable).toContain(`${COMMITMENT_OBJECT}.${f}`);
     expect(tag(objectPerm(xml, 'Opportunity')!, 'viewAllRecords')).toBe('true');
     expect(tag(objectPerm(xml, COMMITMENT_OBJECT!)!, 'viewAllRecords')).toBe('true');
+    // Writing the output fields needs edit on the Opportunity object; nothing else is edited.
+    expect(tag(objectPerm(xml, 'Opportunity')!, 'allowEdit')).toBe('true');
     for (const p of objectPerms(xml)) {
-      for (const grant of ['allowCreate', 'allowEdit', 'allowDelete', 'modifyAllRecords'])
-        expect(tag(p, grant)).toBe('false');
+      const grants = ['allowCreate', 'allowDelete', 'modifyAllRecords'];
+      if (tag(p, 'object') !== 'Opportunity') grants.push('allowEdit');
+      for (const grant of grants) expect(tag(p, grant)).toBe('false');
     }
     expect(xml).toMatch(
       /<userPermissions>\s*<enabled>true<\/enabled>\s*<name>ApiEnabled<\/name>\s*<\/userPermissions>/,
@@ -441,6 +448,80 @@ describe('permission sets', () => {
     for (const grant of ['allowCreate', 'allowEdit', 'allowDelete'])
       expect(tag(commitmentPerm, grant)).toBe('true');
     expect(tag(commitmentPerm, 'modifyAllRecords')).toBe('false');
+  });
+
+  it('the sales user set grants no edit on Opportunity itself: field access only, the profile keeps the rest', () => {
+    const xml = read('Commitment_Scorer_Sales_User');
+    const opp = objectPerm(xml, 'Opportunity')!;
+    for (const grant of ['allowCreate', 'allowEdit', 'allowDelete', 'modifyAllRecords', 'viewAllRecords'])
+      expect(tag(opp, grant)).toBe('false');
+    expect(tag(opp, 'allowRead')).toBe('true');
+  });
+
+  it('no permission set grants an object the product does not use', () => {
+    const used = new Set(['Account', 'Contact', 'Opportunity', COMMITMENT_OBJECT]);
+    for (const name of ['Commitment_Scorer_Integration', 'Commitment_Scorer_Sales_User']) {
+      for (const p of objectPerms(read(name))) expect(used).toContain(tag(p, 'object'));
+    }
+  });
+});
+
+describe('the record page and the quick action reps use', () => {
+  const page = readFileSync(
+    join(DEFAULT, 'flexipages', 'Commitment_Opportunity_Record_Page.flexipage-meta.xml'),
+    'utf8',
+  );
+  const action = readFileSync(
+    join(DEFAULT, 'quickActions', 'Opportunity.Record_Customer_Commitment.quickAction-meta.xml'),
+    'utf8',
+  );
+  const regions = [...page.matchAll(/<flexiPageRegions>([\s\S]*?)<\/flexiPageRegions>/g)].map((m) => ({
+    body: m[1] as string,
+    name: [...(m[1] as string).matchAll(/^ {8}<name>([^<]*)<\/name>/gm)].map((n) => n[1])[0],
+  }));
+  const components = tags(page, 'componentName');
+
+  it('is an Opportunity record page on the desktop record template, shipped for an admin to activate', () => {
+    expect(/^ {4}<type>([^<]*)<\/type>/m.exec(page)?.[1]).toBe('RecordPage');
+    expect(tag(page, 'sobjectType')).toBe('Opportunity');
+    expect(page).toContain('<name>flexipage:recordHomeTemplateDesktop</name>');
+    expect(page).not.toContain('<mode>'); // a page of its own, not an override of another
+    expect(regions.map((r) => r.name)).toEqual(expect.arrayContaining(['header', 'main', 'sidebar']));
+  });
+
+  it('holds the warnings component, a section with the four reason-to-act inputs, and the Buying Commitments list', () => {
+    expect(components).toContain('commitmentWarnings');
+    expect(components).toContain('flexipage:fieldSection');
+    const fieldItems = tags(page, 'fieldItem').map((f) => f.replace(/^Record\./, ''));
+    const inputs = rulebook.fields.inputs;
+    expect(fieldItems.sort()).toEqual(
+      [
+        inputs.compellingEvent,
+        inputs.costOfDelay,
+        inputs.customerDecisionDate,
+        inputs.strategicInitiative,
+      ].sort(),
+    );
+    for (const f of fieldItems) field('Opportunity', f);
+    expect(page).toContain(`<value>${COMMITMENT_RELATIONSHIP}</value>`);
+    expect(page).toContain('<value>Opportunity.Record_Customer_Commitment</value>');
+  });
+
+  it('every facet a component names exists, and identifiers are unique on the page', () => {
+    const names = new Set(regions.map((r) => r.name));
+    for (const m of page.matchAll(/<name>(?:columns|body)<\/name>\s*<value>([^<]*)<\/value>/g))
+      expect(names).toContain(m[1]);
+    const ids = tags(page, 'identifier');
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('the quick action creates a customer-owned commitment under the deal, with fields that exist', () => {
+    expect(tag(action, 'type')).toBe('Create');
+    expect(tag(action, 'targetObject')).toBe(COMMITMENT_OBJECT);
+    expect(tag(action, 'targetParentField')).toBe(COMMITMENT_PARENT);
+    expect(action).toMatch(/<field>Owner_Side__c<\/field>\s*<literalValue>Customer<\/literalValue>/);
+    for (const f of tags(action, 'field')) field(COMMITMENT_OBJECT as string, f);
+    expect(rootChildren(action)).toEqual([...rootChildren(action)].sort(byCodePoint));
   });
 });
 

@@ -582,3 +582,33 @@ describe('a closing stage the rulebook does not list', () => {
     expect(earlier.adjustedProbability).toBeLessThan(100);
   });
 });
+
+describe('sentences that do not change overnight', () => {
+  const day = (snapshot: SnapshotJson, daysLater: number) =>
+    scoreSnapshot(snapshot, loadRulebookFile(), AS_OF + daysLater * DAY_MS).flags;
+  const message = (flags: { code: string; message: string }[], code: string) =>
+    flags.find((f) => f.code === code)?.message;
+
+  it('NO_RECENT_CUSTOMER_YES names the date of the last yes, and reads the same a day later', () => {
+    const deal = lastYesDaysAgo(30);
+    const today = message(day(deal, 0), 'NO_RECENT_CUSTOMER_YES');
+    expect(today).toBe('Nothing from the customer since 21 Oct 2026: no meeting, reply, call or commitment.');
+    expect(message(day(deal, 1), 'NO_RECENT_CUSTOMER_YES')).toBe(today);
+  });
+
+  it('STAGE_AHEAD_OF_COMMITMENT names the day the stage moved, and reads the same a day later', () => {
+    const deal = advancedDaysAgo(5, 45);
+    const today = message(day(deal, 0), 'STAGE_AHEAD_OF_COMMITMENT');
+    expect(today).toMatch(/^The stage moved to Proposal\/Price Quote on 15 Nov 2026, yet/);
+    expect(message(day(deal, 1), 'STAGE_AHEAD_OF_COMMITMENT')).toBe(today);
+  });
+
+  it('no shipped sentence names a count of days since something', () => {
+    const text = loadRulebookFile()
+      .source.flags.map((f) => f.message)
+      .join('\n');
+    expect(text).not.toMatch(
+      /\{(daysSinceLastYes|daysSinceStageAdvance|stageAgeDays|dealAgeDays|daysToClose)\b/,
+    );
+  });
+});

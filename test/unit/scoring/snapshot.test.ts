@@ -16,7 +16,7 @@ import {
   type JsonRecord,
 } from '../../support/builders';
 
-/** The deal snapshot of CONTRACT.md: lists may be missing, unknown fields are ignored, errors name the path. */
+/** The deal snapshot: lists may be missing, unknown fields are ignored, errors name the path. */
 
 const fields = theDefaultRulebook().fields;
 const parse = (input: unknown) => parseSnapshot(input, fields);

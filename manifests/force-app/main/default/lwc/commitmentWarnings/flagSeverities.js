@@ -1,5 +1,5 @@
-// Generated from src/rules/default-rulebook.yaml by manifests/scripts/generate-flag-severities.js.
-// Do not edit by hand: change the rulebook, then run the script.
+// Generated from the rulebook by `commitment-scorer manifests --rules FILE`
+// (or manifests/scripts/generate-flag-severities.js for the default rulebook). Do not edit by hand.
 export const FLAG_SEVERITIES = Object.freeze({
   ONE_SIDED_EFFORT: 'critical',
   NO_RECENT_CUSTOMER_YES: 'warning',
