@@ -51,6 +51,11 @@ export const ERROR_CATALOGUE = {
   ORG_LIMIT_EXCEEDED: { kind: 'org', retryable: true, fix: 'Writes resume when the daily API usage drops.' },
   NETWORK: { kind: 'network', retryable: true },
   INTERNAL: { kind: 'internal', retryable: false },
+  PERIOD_INVALID: {
+    kind: 'input',
+    retryable: false,
+    fix: 'Give --period as a fiscal quarter (2026-Q4) or a fiscal year (2026).',
+  },
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
