@@ -87,6 +87,7 @@ export function page(shell: PageShell, css: string, script: string): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <title>${esc(shell.title)} · Commitment Scorer</title>
 ${head}
 </head>
