@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Connection } from 'jsforce';
-import { parseEnv, type Env } from '../config/env';
+import { orgAuthFrom, parseEnv, type Env } from '../config/env';
 import { forecastCsv, forecastTable, rulesDiffTable } from '../forecast/format';
 import { currentPeriod, parsePeriod } from '../forecast/period';
 import { GROUP_BY } from '../forecast/report';
@@ -133,7 +133,14 @@ async function withOrg<T>(
   logger: Logger,
   work: (conn: Connection) => Promise<T>,
 ): Promise<T> {
-  if (!opts.sandbox) return work(connectTo(env, await configuredOrg(env, logger)));
+  if (!opts.sandbox) {
+    if (orgAuthFrom(env).kind === 'sandbox')
+      throw new ScorerError(
+        'CONFIG_INVALID',
+        'No org is configured: set SF_ORG, or SF_CLIENT_ID + SF_USERNAME + SF_JWT_KEY_FILE, or SF_INSTANCE_URL + SF_ACCESS_TOKEN; or pass --sandbox to run against a built-in sandbox org',
+      );
+    return work(connectTo(env, await configuredOrg(env, logger)));
+  }
   const sandbox = await startSandbox({
     port: 0,
     deals: wholeNumber('--deals', opts.deals ?? '300', 1, 200_000),
