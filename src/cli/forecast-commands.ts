@@ -38,7 +38,7 @@ export function addForecastCommands(
     .description('Stage-weighted against commitment-adjusted pipeline of the open deals closing in a period')
     .option(
       '--period <period>',
-      'fiscal quarter (2026-Q4) or fiscal year (2026); default: the current quarter',
+      'fiscal quarter (2026-Q4), fiscal year (2026) or all; default: the current quarter',
     )
     .option('--by <group>', 'owner, stage or flag', 'owner')
     .option('--format <format>', 'table, csv, json or html', 'table')

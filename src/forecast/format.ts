@@ -1,4 +1,5 @@
 import { calibrationLine } from './calibration';
+import { describeClosing } from './period';
 import type { ForecastReport } from './report';
 import type { RulesDiffReport } from './rules-diff';
 
@@ -22,7 +23,7 @@ const cut = (text: string, n: number): string => (text.length > n ? `${text.slic
 export function forecastTable(r: ForecastReport): string {
   const out: string[] = [];
   out.push(
-    `Forecast ${r.period.label} (${r.period.from} to ${r.period.to}), open deals by ${r.by}, as of ${r.asOf.slice(0, 10)}, rules ${r.rulesVersion}`,
+    `Forecast ${r.period.label} (${describeClosing(r.period)}), open deals by ${r.by}, as of ${r.asOf.slice(0, 10)}, rules ${r.rulesVersion}`,
   );
   out.push(calibrationLine(r.calibration));
   if (r.unscored > 0) out.push(`${r.unscored} deals could not be scored and are left out (see the log).`);

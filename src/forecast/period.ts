@@ -2,22 +2,30 @@ import { ScorerError } from '../lib/errors';
 import { toDateString } from '../scoring/dates';
 
 /**
- * A forecast period: a fiscal quarter (`2026-Q4`) or a whole fiscal year (`2026`). Fiscal years
+ * A forecast period: a fiscal quarter (`2026-Q4`), a whole fiscal year (`2026`) or `all` open deals. Fiscal years
  * start in the rulebook's `fiscalYearStartMonth` and are named after the calendar year they start
  * in (Salesforce's default "based on the starting month"), so with a February start 2026-Q1 is
  * February to April 2026.
  */
 export interface Period {
   label: string;
-  /** First and last day, inclusive, as `YYYY-MM-DD`. */
-  from: string;
-  to: string;
+  /** First and last day, inclusive, as `YYYY-MM-DD`; both null for `all` (every open deal). */
+  from: string | null;
+  to: string | null;
+}
+
+export const ALL_OPEN: Period = { label: 'all', from: null, to: null };
+
+/** "closing 2026-10-01 to 2026-12-31", or "closing any time" for `all`. */
+export function describeClosing(p: Period): string {
+  return p.from === null || p.to === null ? 'closing any time' : `closing ${p.from} to ${p.to}`;
 }
 
 const QUARTER = /^(\d{4})-Q([1-4])$/;
 const YEAR = /^(\d{4})$/;
 
 export function parsePeriod(text: string, fiscalYearStartMonth: number): Period {
+  if (text.trim().toLowerCase() === 'all') return ALL_OPEN;
   const q = QUARTER.exec(text.trim().toUpperCase());
   if (q) return quarter(+q[1], +q[2], fiscalYearStartMonth);
   const y = YEAR.exec(text.trim());
@@ -28,7 +36,7 @@ export function parsePeriod(text: string, fiscalYearStartMonth: number): Period 
   }
   throw new ScorerError(
     'PERIOD_INVALID',
-    `"${text}" is not a forecast period: give a fiscal quarter such as 2026-Q4 or a fiscal year such as 2026`,
+    `"${text}" is not a forecast period: give a fiscal quarter such as 2026-Q4, a fiscal year such as 2026, or all`,
   );
 }
 

@@ -41,7 +41,7 @@ export async function runForecast(
   await forEachOpenDeal(
     conn,
     rulebook.fields,
-    { ...opts, closeFrom: opts.period.from, closeTo: opts.period.to },
+    { ...opts, closeFrom: opts.period.from ?? undefined, closeTo: opts.period.to ?? undefined },
     (snapshots) => {
       for (const snapshot of snapshots) {
         const result = scoreOrSkip(snapshot, rulebook, opts);

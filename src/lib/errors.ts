@@ -54,7 +54,7 @@ export const ERROR_CATALOGUE = {
   PERIOD_INVALID: {
     kind: 'input',
     retryable: false,
-    fix: 'Give --period as a fiscal quarter (2026-Q4) or a fiscal year (2026).',
+    fix: 'Give --period as a fiscal quarter (2026-Q4), a fiscal year (2026) or all.',
   },
 } as const satisfies Record<string, CatalogueEntry>;
 

@@ -1,4 +1,5 @@
 import { calibrationLine, type ReliabilityBin } from '../../forecast/calibration';
+import { describeClosing } from '../../forecast/period';
 import { GROUP_BY, type ForecastReport, type GapDeal } from '../../forecast/report';
 import { PAGES_CSS, PAGES_JS } from './assets';
 import { canvas, esc, fmtMoney, page, type AssetMode, type ChartSpec } from './html';
@@ -21,7 +22,7 @@ export function renderForecastPage(r: ForecastReport, opts: ForecastPageOptions 
   const t = r.totals;
   const body = `
 <h1>Forecast review ${esc(r.period.label)}</h1>
-<p class="lead">Open deals closing ${esc(r.period.from)} to ${esc(r.period.to)}, scored as of ${esc(r.asOf.slice(0, 10))} with rules ${esc(r.rulesVersion)}.</p>
+<p class="lead">Open deals ${esc(describeClosing(r.period))}, scored as of ${esc(r.asOf.slice(0, 10))} with rules ${esc(r.rulesVersion)}.</p>
 <p class="calib" id="calibration">${esc(calibrationLine(r.calibration))}</p>
 ${opts.assets?.kind === 'inline' ? '' : filters(r)}
 ${r.unscored > 0 ? `<p class="note">${esc(r.unscored)} deals could not be scored and are left out; the service log names them.</p>` : ''}

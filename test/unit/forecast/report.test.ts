@@ -40,6 +40,7 @@ describe('forecast periods', () => {
     expect(parsePeriod('2026-q1', 2)).toEqual({ label: '2026-Q1', from: '2026-02-01', to: '2026-04-30' });
     expect(parsePeriod('2026-Q4', 2)).toEqual({ label: '2026-Q4', from: '2026-11-01', to: '2027-01-31' });
     expect(parsePeriod('2026', 4)).toEqual({ label: '2026', from: '2026-04-01', to: '2027-03-31' });
+    expect(parsePeriod('all', 1)).toEqual({ label: 'all', from: null, to: null });
   });
 
   it('names a bad period and how to write one', () => {
