@@ -29,6 +29,7 @@ th, td { text-align:left; padding:7px 10px; border-bottom:1px solid var(--line);
 th { background:#f0f4f8; font-weight:600; font-size:13px; color:#334e68; }
 td.n, th.n { text-align:right; font-variant-numeric: tabular-nums; white-space:nowrap; }
 tr:last-child td { border-bottom:none; }
+td.deal { min-width:190px; }
 tr.total td { font-weight:600; background:#f8fafc; }
 a { color:#1d4ed8; }
 .note { background:#fffbea; border:1px solid #f0e0a0; border-radius:8px; padding:10px 14px; color:#5c4a00; }
@@ -72,6 +73,7 @@ export const PAGES_JS = `
     var options = { responsive: true, maintainAspectRatio: false, plugins: { legend: { position: 'bottom' } } };
     if (spec.horizontal) options.indexAxis = 'y';
     if (spec.stacked) options.scales = { x: { stacked: true }, y: { stacked: true } };
+    if (spec.percent) options.scales = { [spec.horizontal ? 'x' : 'y']: { min: 0, max: 100 } };
     if (spec.unitSquare) options.scales = {
       x: { type: 'linear', min: 0, max: 1, title: { display: true, text: 'mean predicted probability' } },
       y: { min: 0, max: 1, title: { display: true, text: 'observed win rate' } }

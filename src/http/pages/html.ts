@@ -41,6 +41,8 @@ export interface ChartSpec {
   }[];
   horizontal?: boolean;
   stacked?: boolean;
+  /** A 0–100 value axis (probabilities in percent). */
+  percent?: boolean;
   /** Axis ranges for the reliability diagram (both 0–1). */
   unitSquare?: boolean;
 }

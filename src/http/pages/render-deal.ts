@@ -17,6 +17,7 @@ export function renderDealPage(d: DealReview, ownerName: string | null = null): 
     id: 'chart-probability',
     type: 'bar',
     horizontal: true,
+    percent: true,
     labels: [
       'Stage probability',
       'Adjusted probability',

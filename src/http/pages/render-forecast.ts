@@ -95,12 +95,12 @@ export function gapTable(deals: GapDeal[]): string {
   const rows = deals
     .map(
       (d) =>
-        `<tr data-deal="${esc(d.id)}"><td><a href="/deals/${esc(encodeURIComponent(d.id))}">${esc(d.name ?? d.id)}</a></td><td>${esc(d.owner)}</td><td>${esc(d.stage)}</td><td class="n">${esc(fmtMoney(d.amount))}</td><td class="n">${esc(d.stageProbability)} %</td><td class="n">${esc(d.adjustedProbability)} %</td><td class="n">${esc(fmtMoney(d.gap))}</td><td>${
+        `<tr data-deal="${esc(d.id)}"><td class="deal"><a href="/deals/${esc(encodeURIComponent(d.id))}">${esc(d.name ?? d.id)}</a></td><td>${esc(d.owner)}</td><td>${esc(d.stage)}</td><td class="n">${esc(fmtMoney(d.amount))}</td><td class="n">${esc(d.stageProbability)} %</td><td class="n">${esc(d.adjustedProbability)} %</td><td class="n">${esc(fmtMoney(d.gap))}</td><td>${
           d.topFlag ? `<span class="flag">${esc(d.topFlag.code)}</span> ${esc(d.topFlag.message)}` : ''
         }</td></tr>`,
     )
     .join('\n');
-  return `<table id="gaps"><thead><tr><th>Deal</th><th>Owner</th><th>Stage</th><th class="n">Amount</th><th class="n">Stage</th><th class="n">Adjusted</th><th class="n">Gap</th><th>Top flag</th></tr></thead><tbody>
+  return `<table id="gaps"><thead><tr><th>Deal</th><th>Owner</th><th>Stage</th><th class="n">Amount</th><th class="n">Stage %</th><th class="n">Adjusted %</th><th class="n">Gap</th><th>Top flag</th></tr></thead><tbody>
 ${rows}
 </tbody></table>`;
 }
