@@ -39,56 +39,66 @@ const DEFAULT_SESSION_TTL_MS = 12 * 3600_000;
 const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
 const key = (text: string): string => digest(text).toString('hex');
 
+/**
+ * Secrets handed out (sign-in codes, session ids), kept only as SHA-256 digests with an expiry, and at
+ * most `max` of them: the oldest go first, so callers without a session cannot grow memory.
+ */
+class SecretStore {
+  private readonly expiries = new Map<string, number>();
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly max: number,
+    private readonly now: () => number,
+  ) {}
+
+  issue(bytes: number): string {
+    const now = this.now();
+    for (const [k, expiry] of this.expiries) if (expiry <= now) this.expiries.delete(k);
+    for (const k of this.expiries.keys()) {
+      if (this.expiries.size < this.max) break;
+      this.expiries.delete(k);
+    }
+    const secret = randomBytes(bytes).toString('base64url');
+    this.expiries.set(key(secret), now + this.ttlMs);
+    return secret;
+  }
+
+  isValid(secret: string): boolean {
+    const expiry = this.expiries.get(key(secret));
+    return expiry !== undefined && expiry > this.now();
+  }
+
+  /** True when the secret was valid; spent whether it was or not. */
+  spend(secret: string): boolean {
+    const valid = this.isValid(secret);
+    this.expiries.delete(key(secret));
+    return valid;
+  }
+}
+
 export function createPageAuth(opts: PageAuthOptions): PageAuth {
   const tokens = opts.tokens.filter((t): t is string => typeof t === 'string' && t.length > 0).map(digest);
-  const codeTtl = opts.codeTtlMs ?? DEFAULT_CODE_TTL_MS;
   const sessionTtl = opts.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS;
-  const codes = new Map<string, number>(); // digest → expiry
-  const sessions = new Map<string, number>();
-
-  const prune = (map: Map<string, number>, max: number): void => {
-    const now = opts.now();
-    for (const [k, expiry] of map) if (expiry <= now) map.delete(k);
-    // Oldest first (insertion order) when still over the bound.
-    for (const k of map.keys()) {
-      if (map.size < max) break;
-      map.delete(k);
-    }
-  };
-
-  const hasToken = (req: Request): boolean => bearerMatches(req, tokens);
-
+  const codes = new SecretStore(opts.codeTtlMs ?? DEFAULT_CODE_TTL_MS, opts.maxCodes ?? 100, opts.now);
+  const sessions = new SecretStore(sessionTtl, opts.maxSessions ?? 1000, opts.now);
   const hasSession = (req: Request): boolean => {
     const id = readCookie(req.get('cookie'), SESSION_COOKIE);
-    if (!id) return false;
-    const expiry = sessions.get(key(id));
-    return expiry !== undefined && expiry > opts.now();
+    return id !== undefined && id !== '' && sessions.isValid(id);
   };
-
   return {
-    issueLoginPath() {
-      prune(codes, opts.maxCodes ?? 100);
-      const code = randomBytes(24).toString('base64url');
-      codes.set(key(code), opts.now() + codeTtl);
-      return `/login?code=${code}`;
-    },
+    issueLoginPath: () => `/login?code=${codes.issue(24)}`,
     require(req, res, next) {
-      if (hasToken(req) || hasSession(req)) return next();
+      if (bearerMatches(req, tokens) || hasSession(req)) return next();
       refuse(res);
     },
     login(req, res) {
       const code = typeof req.query.code === 'string' ? req.query.code : '';
-      const k = key(code);
-      const expiry = codes.get(k);
-      codes.delete(k); // spent whether or not it was still valid
-      if (code === '' || expiry === undefined || expiry <= opts.now()) return refuse(res, true);
-      prune(sessions, opts.maxSessions ?? 1000);
-      const session = randomBytes(32).toString('base64url');
-      sessions.set(key(session), opts.now() + sessionTtl);
+      if (code === '' || !codes.spend(code)) return refuse(res, true);
       const secure = req.secure ? '; Secure' : '';
       res.setHeader(
         'Set-Cookie',
-        `${SESSION_COOKIE}=${session}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${Math.floor(sessionTtl / 1000)}${secure}`,
+        `${SESSION_COOKIE}=${sessions.issue(32)}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${Math.floor(sessionTtl / 1000)}${secure}`,
       );
       res.setHeader('Cache-Control', 'no-store');
       // 303 to a URL without the code: the address bar, history and any later Referer never hold it.
