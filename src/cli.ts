@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
+import { addForecastCommands } from './cli/forecast-commands';
 import { addSandboxCommand } from './cli/sandbox-command';
 import { addManifestsCommand } from './cli/manifests-command';
 import { addScoringCommands } from './cli/scoring-commands';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
     }
   };
   addScoringCommands(program, run);
+  addForecastCommands(program, run);
   addServiceCommands(program, run);
   addSandboxCommand(program, run);
   addManifestsCommand(program, run);

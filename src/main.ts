@@ -4,6 +4,9 @@ import type { Connection } from 'jsforce';
 import type { Env } from './config/env';
 import { createApp } from './http/app';
 import { createMetrics, type Metrics } from './http/metrics';
+import { createPageAuth } from './http/pages/page-auth';
+import { createPageData } from './http/pages/page-data';
+import { createPagesRouter } from './http/pages/router';
 import { ScorerError } from './lib/errors';
 import { createLogger, type Logger } from './lib/logger';
 import { DEFAULT_RULEBOOK_FILE, loadRulebookFile, type Rulebook } from './rules/load-rulebook';
@@ -65,6 +68,8 @@ export interface RunningService {
   intake: EventIntake;
   subscriber: ChangeSubscriber;
   connection: Connection;
+  /** A new one-time sign-in link for the pages: print it to the operator, never log it. */
+  loginLink(): string;
   /** Runs a sweep now (or joins the running one). */
   sweep(reason: string): Promise<SweepResult | undefined>;
   close(): Promise<void>;
@@ -196,7 +201,23 @@ export async function startService(
     metrics,
   });
 
+  const pageAuth = createPageAuth({ tokens: [env.ADMIN_TOKEN], now });
+  const pages = createPagesRouter({
+    auth: pageAuth,
+    adminToken: env.ADMIN_TOKEN,
+    logger,
+    ...createPageData({
+      connection: () => conn,
+      rulebook: () => rulebook,
+      now,
+      blocked: () => gate.reason,
+      logger,
+      metrics,
+      onApiCall: tuning.onApiCall,
+    }),
+  });
   const app = createApp({
+    pages,
     logger,
     metrics,
     rulebook: () => rulebook,
@@ -235,7 +256,7 @@ export async function startService(
         }),
       ),
     );
-    server.listen(env.PORT, resolve);
+    server.listen(env.PORT, env.HOST ?? '127.0.0.1', resolve);
   });
   const port = (server.address() as AddressInfo).port;
 
@@ -253,8 +274,10 @@ export async function startService(
   if (stored === undefined) void scheduler.trigger('first start');
 
   let closing: Promise<void> | undefined;
+  const url = `http://${displayHost(env.HOST)}:${port}`;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
+    loginLink: () => `${url}${pageAuth.issueLoginPath()}`,
     metrics,
     intake: intake,
     subscriber,
@@ -348,6 +371,12 @@ export async function sweepOnce(env: Env, org: OrgAccess, opts: SweepOnceOptions
   });
   if (fatal !== undefined) throw fatal;
   return { ...result, ...totals };
+}
+
+/** Where a browser on this machine reaches the service: any-interface binds are reached on loopback. */
+function displayHost(host: string | undefined): string {
+  if (host === undefined || host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
 }
 
 export function connectTo(env: Env, org: OrgAccess): Connection {

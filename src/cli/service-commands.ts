@@ -21,6 +21,8 @@ export function addServiceCommands(
         const env = parseEnv();
         const logger = createLogger({ level: env.LOG_LEVEL });
         const service = await startService(env, await configuredOrg(env, logger), { logger });
+        // On stderr, beside the JSON log on stdout, and through no logger: see signInLine.
+        process.stderr.write(`${signInLine(service.loginLink())}\n`);
         await untilSignal();
         await service.close();
       }),
@@ -73,6 +75,14 @@ export async function configuredOrg(env: Env, logger?: Logger): Promise<OrgAcces
     );
   }
   return openSession(auth, { apiVersion: env.SF_API_VERSION, logger });
+}
+
+/**
+ * The pages' sign-in, printed for the operator and never logged: the code in it works once, for 10
+ * minutes, so a copy that lands in a log afterwards opens nothing.
+ */
+export function signInLine(link: string): string {
+  return `Open first: ${link}   (one-time sign-in to the pages, valid 10 minutes; a new one: POST /v1/admin/login-link)`;
 }
 
 /** Resolves on the first SIGINT or SIGTERM: the orchestrator's stop, or Ctrl-C. */

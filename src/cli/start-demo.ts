@@ -8,7 +8,7 @@ import { startService } from '../main';
 import type { ScoreResult } from '../scoring';
 import { openSession } from '../salesforce/auth';
 import { describeSandbox, startSandbox, type Sandbox } from '../sandbox';
-import { configuredOrg, untilSignal } from './service-commands';
+import { configuredOrg, signInLine, untilSignal } from './service-commands';
 
 /**
  * `npm start`. With an org configured it is `serve`; with none it starts the sandbox org, the
@@ -19,6 +19,7 @@ export async function runStart(): Promise<void> {
   const env = parseEnv();
   if (orgAuthFrom(env).kind !== 'sandbox') {
     const service = await startService(env, await configuredOrg(env));
+    process.stdout.write(`${signInLine(service.loginLink())}\n`);
     await untilSignal();
     await service.close();
     return;
@@ -60,7 +61,7 @@ async function runDemo(base: Env): Promise<void> {
       },
     });
     sandbox.simulator.start({ ratePerMinute: DEMO_ACTIVITY_PER_MINUTE });
-    out.write(`${banner(sandbox, service.url)}\n`);
+    out.write(`${banner(sandbox, service.url, service.loginLink())}\n`);
     await untilSignal();
     out.write('\nStopping…\n');
     sandbox.simulator.stop();
@@ -72,9 +73,12 @@ async function runDemo(base: Env): Promise<void> {
   }
 }
 
-function banner(sandbox: Sandbox, serviceUrl: string): string {
+function banner(sandbox: Sandbox, serviceUrl: string, loginLink: string): string {
   return [
     'Commitment Scorer demo: the sandbox org, the service and simulated activity.',
+    '',
+    `Open first: ${loginLink}`,
+    '            (one-time sign-in to the forecast and deal review pages; valid 10 minutes)',
     '',
     describeSandbox(sandbox),
     '',

@@ -38,6 +38,7 @@ export const envSchema = z
       .string()
       .regex(/^005[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$/, 'must be a User Id (005…, 15 or 18 characters)')
       .optional(),
+    HOST: optionalText, // the interface to listen on; loopback unless set (the container sets 0.0.0.0)
     PORT: z.coerce.number().int('must be a whole number').min(0).max(65535).default(3000),
     STATE_DIR: z.string().min(1).default('./.state'),
     RULES_FILE: optionalText,

@@ -1,5 +1,5 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
-import express, { type Express, type RequestHandler } from 'express';
+import express, { type Express, type RequestHandler, type Router } from 'express';
 import helmet from 'helmet';
 import { ScorerError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
@@ -23,6 +23,8 @@ export interface AppDeps {
   loadAndScore?: (opportunityId: string) => Promise<ScoreResult>;
   sweep?: () => Promise<{ started: boolean }>;
   reloadRules?: () => Promise<{ version: string }>;
+  /** The pages (/, /forecast, /deals/:id) and their sign-in; see http/pages/router.ts. */
+  pages?: Router;
 }
 
 const OPPORTUNITY_ID = /^006[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$/;
@@ -73,6 +75,8 @@ export function createApp(deps: AppDeps): Express {
     if (!deps.reloadRules) throw new ScorerError('NOT_FOUND', 'Rule reloads are not available here');
     res.json(await deps.reloadRules());
   });
+
+  if (deps.pages) app.use(deps.pages);
 
   app.use((_req, _res, next) => next(new ScorerError('NOT_FOUND', 'No such route')));
   app.use(errorHandler(deps.logger));

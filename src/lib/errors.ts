@@ -61,6 +61,11 @@ export const ERROR_CATALOGUE = {
     retryable: false,
     fix: "See STATE_DIR/dead-letters.jsonl: each line names the record, the org's error code and its message.",
   },
+  PERIOD_INVALID: {
+    kind: 'input',
+    retryable: false,
+    fix: 'Give --period as a fiscal quarter (2026-Q4), a fiscal year (2026) or all.',
+  },
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -35,6 +35,16 @@ describe('npm start with no org configured (built)', () => {
     const ready = await fetch(`${service}/readyz`);
     expect(ready.status).toBe(200);
 
+    // The one link to open first: a one-time sign-in that lands on the pages, spent once used.
+    const link = /Open first: (http:\/\/127\.0\.0\.1:\d+\/login\?code=[A-Za-z0-9_-]+)/.exec(out)?.[1];
+    expect(link?.startsWith(`${service}/login?code=`)).toBe(true);
+    const signIn = await fetch(link!, { redirect: 'manual' });
+    expect(signIn.status).toBe(303);
+    const session = signIn.headers.get('set-cookie')!.split(';')[0];
+    expect((await fetch(`${service}/forecast`, { headers: { cookie: session } })).status).toBe(200);
+    expect((await fetch(`${service}/forecast`)).status).toBe(401);
+    expect((await fetch(link!, { redirect: 'manual' })).status).toBe(401);
+
     child.kill('SIGINT');
     expect(await exited).toBe(0);
     expect(out).toContain('Stopping');
