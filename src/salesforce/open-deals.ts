@@ -1,6 +1,6 @@
 import type { Connection } from 'jsforce';
 import type { Logger } from '../lib/logger';
-import type { FieldMap } from '../rules/schema';
+import type { ActiveFieldMap } from '../rules/schema';
 import { chunk, inList, MAX_IDS_PER_QUERY, validateIds } from './ids';
 import { loadSnapshots, type DealSnapshot } from './load-snapshots';
 import { fetchPage, queryAll, type ApiCallCounter } from './paged-query';
@@ -39,7 +39,7 @@ function whereClause(opts: OpenDealsOptions): string {
 
 export async function forEachOpenDeal(
   conn: Connection,
-  fields: FieldMap,
+  fields: ActiveFieldMap,
   opts: OpenDealsOptions,
   onChunk: (snapshots: DealSnapshot[]) => Promise<void> | void,
 ): Promise<{ total: number; loaded: number }> {

@@ -117,7 +117,9 @@ function setInput(
   value: (ctx: Context, snap: SnapshotJson) => unknown,
 ): Candidate['apply'] {
   return (snap, ctx) => {
-    snap.opportunity[ctx.rulebook.fields.inputs[key]] = value(ctx, snap);
+    // An input the org lacks is switched off at start (no field to fill), so this yes cannot be asked for.
+    const field = ctx.rulebook.fields.inputs[key];
+    if (field !== undefined) snap.opportunity[field] = value(ctx, snap);
   };
 }
 
