@@ -112,7 +112,11 @@ export async function readSnapshotsFile(file: string, rulebook: Rulebook): Promi
 }
 
 export async function historyFromFile(file: string, opts: HistoryOptions): Promise<History> {
-  const deals = await readSnapshotsFile(file, opts.rulebooks[0]);
+  return historyFromDeals(await readSnapshotsFile(file, opts.rulebooks[0]), opts);
+}
+
+/** Deals already in memory; the inputs count as tracked when any deal has history rows for them. */
+export function historyFromDeals(deals: readonly ClosedDeal[], opts: HistoryOptions): History {
   const builder = new HistoryBuilder(opts, trackedFieldsOf(deals, opts.rulebooks[0]));
   const step = 200;
   for (let i = 0; i < deals.length; i += step) {
