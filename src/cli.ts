@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { addForecastCommands } from './cli/forecast-commands';
 import { addSandboxCommand } from './cli/sandbox-command';
 import { addScoringCommands } from './cli/scoring-commands';
 import { addServiceCommands } from './cli/service-commands';
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   };
   addScoringCommands(program, run);
   addServiceCommands(program, run);
+  addForecastCommands(program, run);
   addSandboxCommand(program, run);
   return program;
 }

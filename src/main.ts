@@ -336,7 +336,7 @@ export async function sweepOnce(env: Env, org: OrgAccess, opts: SweepOnceOptions
   return { ...result, ...totals };
 }
 
-function connectTo(env: Env, org: OrgAccess): Connection {
+export function connectTo(env: Env, org: OrgAccess): Connection {
   return createConnection({
     instanceUrl: org.instanceUrl,
     accessToken: org.accessToken,

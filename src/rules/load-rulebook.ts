@@ -10,7 +10,7 @@ import {
   type Leaf,
   type Predicate,
 } from './conditions';
-import { rulebookSchema, type FieldMap, type RulebookSource } from './schema';
+import { rulebookSchema, type CalibrationSource, type FieldMap, type RulebookSource } from './schema';
 import type { SignalName, WindowName } from './signal-catalogue';
 import { compileTemplate, type CompiledTemplate } from './template';
 
@@ -49,6 +49,8 @@ export interface Rulebook {
   /** Ordered most important first: severity, then the size of the weight, then the code. */
   flags: CompiledFlag[];
   fields: FieldMap;
+  /** What the rulebook was calibrated on; undefined for rules only. */
+  calibration: CalibrationSource | undefined;
 }
 
 export interface RulebookProblem {
@@ -191,6 +193,7 @@ function compileRulebook(
     probability: source.probability,
     flags,
     fields: source.fields,
+    calibration: source.calibration,
   };
 }
 
