@@ -23,3 +23,31 @@ export function calibrationDetails(c: CalibrationSource): string {
     `  caps ${c.caps}; verdict: ${c.verdict}`,
   ].join('\n');
 }
+
+/** GET /v1/rules: the active rulebook and whether its adjusted probability is calibrated. */
+export function rulesSummary(rulebook: { version: string; calibration: CalibrationSource | undefined }) {
+  const c = rulebook.calibration;
+  return {
+    version: rulebook.version,
+    calibrated: c !== undefined,
+    line: calibrationLine(c),
+    calibration:
+      c === undefined
+        ? null
+        : {
+            deals: c.deals,
+            won: c.won,
+            lost: c.lost,
+            from: c.from,
+            to: c.to,
+            horizonDays: c.horizonDays,
+            verdict: c.verdict,
+            heldOut: {
+              deals: c.heldOut.deals,
+              brier: c.heldOut.brier,
+              brierStage: c.heldOut.brierStage,
+              brierRecalibratedStage: c.heldOut.brierRecalibratedStage,
+            },
+          },
+  };
+}

@@ -19,6 +19,7 @@ const DEFAULT_FIELDS = {
     lastCustomerYesDate: 'Last_Customer_Yes_Date__c',
     scoredAt: 'Commitment_Scored_At__c',
     rulesVersion: 'Commitment_Rules_Version__c',
+    calibration: 'Commitment_Calibration__c',
   },
   inputs: {
     compellingEvent: 'Compelling_Event__c',
@@ -172,6 +173,8 @@ export const rulebookSchema = z.strictObject({
         lastCustomerYesDate: apiName,
         scoredAt: apiName,
         rulesVersion: apiName,
+        // Optional: a rulebook written before calibration existed maps no field, and nothing is written.
+        calibration: apiName.optional(),
       }),
       inputs: z.strictObject({
         compellingEvent: apiName,
