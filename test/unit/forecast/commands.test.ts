@@ -199,7 +199,7 @@ describe('backtest', () => {
   });
 
   it('warns with the count when reason-to-act inputs have no field history', async () => {
-    const deals = snapshots(120).map((s) => ({ ...s, fieldHistory: [] }));
+    const deals: Record<string, unknown>[] = snapshots(120).map((s) => ({ ...s, fieldHistory: [] }));
     const file = writeJsonl('nohistory.jsonl', deals);
     await backtestCommand(backtestFlags({ snapshots: file, horizon: '30', format: 'json' }), deps());
     const withInputs = deals.filter((d) => {
