@@ -7,7 +7,7 @@ import {
   logLoss,
   reliability,
 } from '../../../src/forecast/metrics';
-import { evaluateForecasts, percentiles } from '../../../src/forecast/bootstrap';
+import { evaluateForecasts, percentiles, weightedStats } from '../../../src/forecast/bootstrap';
 
 // Four deals worked through by hand: predictions 10 %, 40 %, 35 %, 80 %; the last two were won.
 const p = [0.1, 0.4, 0.35, 0.8];
@@ -100,6 +100,23 @@ describe('the paired bootstrap', () => {
     expect(m.good.brierDelta.high).toBeLessThan(0);
     // Against itself the difference is exactly 0 in every resample.
     expect(m.flat.brierDelta).toEqual({ value: 0, low: 0, high: 0 });
+  });
+
+  it('measures a resample by draw counts exactly as on the copied deals', () => {
+    const pp = [0.1, 0.4, 0.35, 0.8, 0.62, 0.2];
+    const ref = [0.3, 0.3, 0.5, 0.5, 0.5, 0.3];
+    const yy = [0, 0, 1, 1, 0, 1];
+    const counts = [2, 0, 1, 3, 1, 1];
+    const copy = (xs: number[]) => xs.flatMap((x, i) => Array<number>(counts[i]).fill(x));
+    const [cp, cr, cy] = [copy(pp), copy(ref), copy(yy)];
+    const s = weightedStats(pp, ref, yy, counts);
+    expect(s.brier).toBeCloseTo(brier(cp, cy), 12);
+    expect(s.logLoss).toBeCloseTo(logLoss(cp, cy), 12);
+    expect(s.auc).toBeCloseTo(auc(cp, cy), 12);
+    expect(s.ece).toBeCloseTo(ece(cp, cy), 12);
+    expect(s.slope).toBeCloseTo(calibrationSlope(cp, cy), 8);
+    expect(s.brierSkill).toBeCloseTo(brierSkill(cp, cr, cy), 12);
+    expect(s.brierDelta).toBeCloseTo(brier(cp, cy) - brier(cr, cy), 12);
   });
 
   it('takes the 2.5 % and 97.5 % percentiles with interpolation', () => {
