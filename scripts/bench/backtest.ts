@@ -68,13 +68,25 @@ async function main(): Promise<void> {
   out(machineLine());
   const child = spawn(
     process.execPath,
-    [`--max-semi-space-size=${ORG_SEMI_SPACE_MB}`, '-r', 'tsx/cjs', __filename, '--serve', '--deals', String(deals)],
+    [
+      `--max-semi-space-size=${ORG_SEMI_SPACE_MB}`,
+      '-r',
+      'tsx/cjs',
+      __filename,
+      '--serve',
+      '--deals',
+      String(deals),
+    ],
     { stdio: ['pipe', 'pipe', 'inherit'] },
   );
   const org = JSON.parse(
-    await new Promise<string>((resolve) => readline.createInterface({ input: child.stdout }).once('line', resolve)),
+    await new Promise<string>((resolve) =>
+      readline.createInterface({ input: child.stdout }).once('line', resolve),
+    ),
   ) as OrgReady;
-  out(`input: ${org.closed} closed deals in the sandbox org (generated and loaded in ${org.loadS.toFixed(1)} s), horizons ${HORIZONS.join(', ')} days`);
+  out(
+    `input: ${org.closed} closed deals in the sandbox org (generated and loaded in ${org.loadS.toFixed(1)} s), horizons ${HORIZONS.join(', ')} days`,
+  );
 
   const rulebook = loadRulebookFile();
   const conn = createConnection({ ...org, clientId: 'bench-backtest' });
@@ -95,9 +107,15 @@ async function main(): Promise<void> {
 
   const peakMb = process.resourceUsage().maxRSS / 1024;
   const total = (t2 - t0) / 1000;
-  out(`deals read: ${history.deals}, API calls: ${calls} (${((calls / history.deals) * 200).toFixed(1)} per 200 deals)`);
-  out(`read + view at 3 horizons: ${((t1 - t0) / 1000).toFixed(1)} s; metrics with 200 bootstrap resamples: ${((t2 - t1) / 1000).toFixed(1)} s`);
-  out(`backtest total: ${total.toFixed(1)} s (aim ≤ 60 s: ${total <= 60 ? 'met' : 'NOT met'}); peak RSS ${Math.round(peakMb)} MB`);
+  out(
+    `deals read: ${history.deals}, API calls: ${calls} (${((calls / history.deals) * 200).toFixed(1)} per 200 deals)`,
+  );
+  out(
+    `read + view at 3 horizons: ${((t1 - t0) / 1000).toFixed(1)} s; metrics with 200 bootstrap resamples: ${((t2 - t1) / 1000).toFixed(1)} s`,
+  );
+  out(
+    `backtest total: ${total.toFixed(1)} s (aim ≤ 60 s: ${total <= 60 ? 'met' : 'NOT met'}); peak RSS ${Math.round(peakMb)} MB`,
+  );
   for (const h of report.horizons) {
     const [stage, adjusted] = h.forecasts;
     out(
