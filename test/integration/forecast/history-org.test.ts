@@ -149,6 +149,23 @@ describe('the history reader against the org', () => {
     });
   });
 
+  it('records an edit of a reason-to-act input as field history, as a tracking org does', async () => {
+    await withSandbox({ deals: 40 }, async (sb) => {
+      const conn = connectTo(sb);
+      const open = [...sb.store.all('Opportunity')].find((o) => !o.IsClosed) as { Id: string };
+      await conn
+        .sobject('Opportunity')
+        .update({ Id: open.Id, Cost_Of_Delay__c: 12000, Compelling_Event__c: 'Audit in May' });
+      const rows = await conn.query<{ Field: string; NewValue: unknown }>(
+        `SELECT Field, OldValue, NewValue FROM OpportunityFieldHistory WHERE OpportunityId = '${open.Id}'`,
+      );
+      const byField = new Map(rows.records.map((r) => [r.Field, r]));
+      expect(byField.get('Cost_Of_Delay__c')?.NewValue).toBe(12000);
+      // A long text area's change is recorded without its values.
+      expect(byField.get('Compelling_Event__c')?.NewValue).toBeNull();
+    });
+  });
+
   it('finds no deals in a range with none', async () => {
     await withSandbox({ deals: 60 }, async (sb) => {
       const history = await historyFromOrg(connectTo(sb), {
