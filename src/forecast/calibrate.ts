@@ -118,6 +118,9 @@ export function recalibrateStage(train: readonly HorizonSample[]): (stage: numbe
   const fit = fitLogistic(
     train.map((s) => [1, stageLogOdds(s.stage * 100)]),
     train.map((s) => s.won),
+    // A whisper of a penalty on the slope: where every deal sat at one stage the slope is not
+    // identified, and the fit should fall back to the win rate rather than fail.
+    { penalty: [0, 1e-6] },
   );
   const [a, b] = fit.coefficients;
   return (stage) => 1 / (1 + Math.exp(-(a + b * stageLogOdds(stage * 100))));
