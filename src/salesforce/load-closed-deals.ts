@@ -3,6 +3,7 @@ import { ScorerError } from '../lib/errors';
 import type { FieldMap } from '../rules/schema';
 import { chunk, MAX_IDS_PER_QUERY } from './ids';
 import { loadSnapshots, type DealSnapshot, type LoadOptions } from './load-snapshots';
+import { errorCodeOf } from './org-errors';
 import { fetchPage, type ApiCallCounter } from './paged-query';
 
 /**
@@ -123,13 +124,21 @@ export async function fieldsWithHistory(
   const out = new Set<string>();
   for (const name of names) {
     if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(name)) throw new RangeError(`not an API name: ${name}`);
-    const page = await fetchPage(
-      conn,
-      counter,
-      `SELECT Id FROM OpportunityFieldHistory WHERE Field = '${name}' LIMIT 1`,
-      undefined,
-      'Reading field history failed',
-    );
+    let page;
+    try {
+      page = await fetchPage(
+        conn,
+        counter,
+        `SELECT Id FROM OpportunityFieldHistory WHERE Field = '${name}' LIMIT 1`,
+        undefined,
+        'Reading field history failed',
+      );
+    } catch (err) {
+      // An integration user without access to field history sees no such object: then nothing is
+      // tracked as far as we can tell, and the backtest says which deals may carry the future.
+      if (errorCodeOf((err as { cause?: unknown }).cause) !== 'INVALID_TYPE') throw err;
+      return new Set();
+    }
     if (page.records.length > 0) out.add(name);
   }
   return out;
