@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { addForecastCommands } from './cli/forecast-commands';
+import { addHistoryCommands } from './cli/history-commands';
 import { addSandboxCommand } from './cli/sandbox-command';
 import { addManifestsCommand } from './cli/manifests-command';
 import { addScoringCommands } from './cli/scoring-commands';
@@ -24,8 +25,9 @@ export function buildProgram(): Command {
     }
   };
   addScoringCommands(program, run);
-  addForecastCommands(program, run);
+  addHistoryCommands(program, run);
   addServiceCommands(program, run);
+  addForecastCommands(program, run);
   addSandboxCommand(program, run);
   addManifestsCommand(program, run);
   return program;

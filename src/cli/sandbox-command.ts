@@ -10,6 +10,7 @@ export interface SandboxWorkerData {
   seed: number;
   data?: string;
   activity: number;
+  effect: number;
 }
 
 /** Why the org did not start, as the worker reports it. */
@@ -37,6 +38,13 @@ function wholeNumber(name: string, min: number, max: number) {
   };
 }
 
+function plantedEffect(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 5)
+    throw new InvalidArgumentError('--effect must be a number from 0 to 5, e.g. 1.5.');
+  return n;
+}
+
 export function addSandboxCommand(
   program: Command,
   run: (action: () => Promise<void> | void) => Promise<void>,
@@ -51,6 +59,12 @@ export function addSandboxCommand(
       'seed of the generator (same seed, same org)',
       wholeNumber('--seed', 0, 2 ** 31 - 1),
       42,
+    )
+    .option(
+      '--effect <E>',
+      "how strongly customer commitment decides closed deals' outcomes: log-odds per unit of commitment (0 = not at all, 1 = moderate, 2 = strong)",
+      plantedEffect,
+      1,
     )
     .option('--data <file>', 'load the org from this JSON file, or generate and save it there')
     .option(

@@ -13,6 +13,7 @@ async function main(port: NonNullable<typeof parentPort>, opts: SandboxWorkerDat
     deals: opts.deals,
     seed: opts.seed,
     dataFile: opts.data,
+    plantedEffect: opts.effect,
   }).catch((err: unknown) => {
     // An error crossing to the main thread loses its class, so its code travels beside it.
     const failed: WorkerFailure = {

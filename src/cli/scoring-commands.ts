@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { calibrationDetails, calibrationLine } from '../rules/calibration-line';
 import { DEFAULT_RULEBOOK_FILE, loadRulebookFile } from '../rules/load-rulebook';
 import { parseAsOf, scoreSnapshot } from '../scoring';
 import { printJson, readJsonFile } from './io';
@@ -39,7 +40,9 @@ export function addScoringCommands(
           return;
         }
         process.stdout.write(
-          `${file}: valid, version ${rulebook.version}, ${rulebook.flags.length} flag${rulebook.flags.length === 1 ? '' : 's'}\n`,
+          `${file}: valid, version ${rulebook.version}, ${rulebook.flags.length} flag${rulebook.flags.length === 1 ? '' : 's'}\n` +
+            `${calibrationLine(rulebook.calibration)}\n` +
+            (rulebook.calibration ? `${calibrationDetails(rulebook.calibration)}\n` : ''),
         );
       }),
     );

@@ -39,6 +39,9 @@ async function runDemo(base: Env): Promise<void> {
   const sandbox = await startSandbox({
     port: 0,
     deals: DEMO_DEALS,
+    // Closed deals whose outcomes follow commitment moderately, as `sandbox --effect` defaults to,
+    // so backtest and calibrate have something to find in the demo's org.
+    plantedEffect: 1,
     logger,
     jwtClients: [
       { clientId, publicKeyPem: keys.publicKey.export({ type: 'spki', format: 'pem' }).toString() },

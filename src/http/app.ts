@@ -3,6 +3,7 @@ import express, { type Express, type RequestHandler, type Router } from 'express
 import helmet from 'helmet';
 import { ScorerError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
+import { rulesSummary } from '../rules/calibration-line';
 import type { Rulebook } from '../rules/load-rulebook';
 import { parseAsOf, scoreSnapshot, type ScoreResult } from '../scoring';
 import { accessLog } from './access-log';
@@ -70,6 +71,9 @@ export function createApp(deps: AppDeps): Express {
   app.post('/v1/admin/sweep', admin, async (_req, res) => {
     if (!deps.sweep) throw new ScorerError('NOT_FOUND', 'Sweeps are not available here');
     res.status(202).json(await deps.sweep());
+  });
+  app.get('/v1/rules', admin, (_req, res) => {
+    res.json(rulesSummary(deps.rulebook()));
   });
   app.post('/v1/admin/rules/reload', admin, async (_req, res) => {
     if (!deps.reloadRules) throw new ScorerError('NOT_FOUND', 'Rule reloads are not available here');

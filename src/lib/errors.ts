@@ -66,6 +66,16 @@ export const ERROR_CATALOGUE = {
     retryable: false,
     fix: 'Give --period as a fiscal quarter (2026-Q4), a fiscal year (2026) or all.',
   },
+  HISTORY_EMPTY: {
+    kind: 'input',
+    retryable: false,
+    fix: 'Widen --from/--to, or check that the integration user can see closed opportunities (or that the --snapshots file holds deals).',
+  },
+  HISTORY_TOO_SMALL: {
+    kind: 'input',
+    retryable: false,
+    fix: 'Calibrate again once more deals have closed. Until then the rulebook scores with its own weights (rules only): its adjusted probability is a ranking with honest defaults, and the record page says "rules only, not yet calibrated".',
+  },
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

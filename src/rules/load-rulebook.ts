@@ -11,7 +11,7 @@ import {
   type Predicate,
 } from './conditions';
 import type { SwitchedOff } from './org-check';
-import { rulebookSchema, type ActiveFieldMap, type RulebookSource } from './schema';
+import { rulebookSchema, type ActiveFieldMap, type CalibrationSource, type RulebookSource } from './schema';
 import type { SignalName, WindowName } from './signal-catalogue';
 import { compileTemplate, type CompiledTemplate } from './template';
 
@@ -54,6 +54,8 @@ export interface Rulebook {
   fields: ActiveFieldMap;
   /** Inputs the org lacks and the flags switched off with them; absent until checked against an org. */
   switchedOff?: SwitchedOff[];
+  /** What the rulebook was calibrated on; undefined for rules only. */
+  calibration: CalibrationSource | undefined;
 }
 
 export interface RulebookProblem {
@@ -197,6 +199,7 @@ function compileRulebook(
     probability: source.probability,
     flags,
     fields: source.fields,
+    calibration: source.calibration,
   };
 }
 

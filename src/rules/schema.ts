@@ -19,6 +19,7 @@ export const DEFAULT_FIELDS = {
     lastCustomerYesDate: 'Last_Customer_Yes_Date__c',
     scoredAt: 'Commitment_Scored_At__c',
     rulesVersion: 'Commitment_Rules_Version__c',
+    calibration: 'Commitment_Calibration__c',
   },
   inputs: {
     compellingEvent: 'Compelling_Event__c',
@@ -86,6 +87,32 @@ export const flagSchema = z.strictObject({
   message: z.string().min(1).max(1000),
 });
 
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD');
+const share = z.number().min(0).max(1);
+
+/** What `commitment-scorer calibrate` fitted this rulebook on, and how it did on the newest deals. */
+export const calibrationSchema = z.strictObject({
+  deals: z.number().int().min(0),
+  won: z.number().int().min(0),
+  lost: z.number().int().min(0),
+  from: isoDate,
+  to: isoDate,
+  horizonDays: z.number().int().min(0).max(3650),
+  base: z.string().min(1),
+  heldOut: z.strictObject({
+    deals: z.number().int().min(0),
+    brier: share,
+    brierStage: share,
+    brierRecalibratedStage: share,
+    brierBase: share,
+    auc: share,
+    ece: share,
+    slope: z.number(),
+  }),
+  caps: z.enum(['dropped', 'kept']),
+  verdict: z.enum(['adopt', 'keep']),
+});
+
 export const rulebookSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9._-]{1,30}$/, 'must be 1-30 letters, digits, ".", "_" or "-"'),
   description: z.string().optional(),
@@ -131,7 +158,11 @@ export const rulebookSchema = z.strictObject({
     floor: z.number().min(0).max(100),
     ceiling: z.number().min(0).max(100),
     commitmentWeight: z.number().min(0).max(10),
+    // logit(adjusted) = alpha + beta·logit(stage probability) + …: 0 and 1 keep the stage's own log-odds.
+    alpha: z.number().min(-10).max(10).default(0),
+    beta: z.number().min(0).max(5).default(1),
   }),
+  calibration: calibrationSchema.optional(),
   flags: z.array(flagSchema),
   /**
    * How far a number must move before it is worth a write (a write bumps LastModifiedDate, fires
@@ -156,6 +187,8 @@ export const rulebookSchema = z.strictObject({
         lastCustomerYesDate: apiName,
         scoredAt: apiName,
         rulesVersion: apiName,
+        // Optional: a rulebook written before calibration existed maps no field, and nothing is written.
+        calibration: apiName.optional(),
       }),
       inputs: z.strictObject({
         compellingEvent: apiName,
@@ -181,6 +214,7 @@ export const rulebookSchema = z.strictObject({
 
 export type RulebookSource = z.infer<typeof rulebookSchema>;
 export type FlagSource = z.infer<typeof flagSchema>;
+export type CalibrationSource = z.infer<typeof calibrationSchema>;
 export type FieldMap = RulebookSource['fields'];
 /** The map as it runs on an org: an input field the org lacks is left out (see org-check.ts). */
 export type ActiveFieldMap = Omit<FieldMap, 'inputs'> & { inputs: Partial<FieldMap['inputs']> };

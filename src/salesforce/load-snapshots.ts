@@ -19,6 +19,8 @@ export interface LoadOptions extends ApiCallCounter {
   /** Guard per query against unbounded memory; past it the load fails rather than truncating. */
   maxRecordsPerQuery?: number;
   logger?: Logger;
+  /** Also bring OpportunityFieldHistory rows of these fields (backtests); the live service needs none. */
+  trackedFields?: readonly string[];
 }
 
 export interface DealSnapshot {
@@ -29,6 +31,8 @@ export interface DealSnapshot {
   emails: Record<string, unknown>[];
   history: Record<string, unknown>[];
   commitments: Record<string, unknown>[];
+  /** Present only when `trackedFields` asked for it. */
+  fieldHistory?: Record<string, unknown>[];
 }
 
 export interface LoadedSnapshots {
@@ -77,14 +81,17 @@ async function loadChunk(
   const list = inList(ids);
   // Two independent queries, run together: a batch costs one round trip of latency.
   const [opps, emails] = await Promise.all([
-    queryAll(conn, F.opportunityQuery(fields, list, days), opts, max),
+    queryAll(conn, F.opportunityQuery(fields, list, days, opts.trackedFields), opts, max),
     loadEmails(conn, F.emailQuery(list, days), opts, max),
   ]);
   const emailsByParent = groupBy(emails, 'RelatedToId');
   const out: LoadedSnapshots = { snapshots: new Map(), current: new Map() };
   for (const opp of opps) {
     const id = String(opp.Id);
-    out.snapshots.set(id, buildSnapshot(opp, fields, emailsByParent.get(id) ?? []));
+    const snapshot = buildSnapshot(opp, fields, emailsByParent.get(id) ?? []);
+    if (opts.trackedFields?.length)
+      snapshot.fieldHistory = children(opp, 'Histories').map((r) => pick(r, F.FIELD_HISTORY_FIELDS));
+    out.snapshots.set(id, snapshot);
     out.current.set(id, pick(opp, Object.values(fields.outputs)));
   }
   return out;

@@ -74,17 +74,34 @@ export function commitmentFields(fields: ActiveFieldMap): string[] {
  * and its recent tasks and meetings as child subqueries of Opportunity (Tasks, Events). One query per
  * 200 deals instead of three keeps a burst near one read and one write per 200 deals.
  */
-export function opportunityQuery(fields: ActiveFieldMap, ids: string, days: number): string {
-  return [
-    `SELECT ${opportunityFields(fields).join(', ')},`,
-    `(SELECT ${CONTACT_ROLE_FIELDS.join(', ')} FROM OpportunityContactRoles),`,
+export function opportunityQuery(
+  fields: ActiveFieldMap,
+  ids: string,
+  days: number,
+  trackedFields: readonly string[] = [],
+): string {
+  const subqueries = [
+    `(SELECT ${CONTACT_ROLE_FIELDS.join(', ')} FROM OpportunityContactRoles)`,
     // Full stage history, oldest first: close-date pushes and stage regressions span the deal's life.
-    `(SELECT ${HISTORY_FIELDS.join(', ')} FROM OpportunityHistories ORDER BY CreatedDate ASC),`,
-    `(SELECT ${commitmentFields(fields).join(', ')} FROM ${fields.commitment.relationship}),`,
-    `(SELECT ${TASK_FIELDS.join(', ')} FROM Tasks WHERE ${recentTasks(days)}),`,
+    `(SELECT ${HISTORY_FIELDS.join(', ')} FROM OpportunityHistories ORDER BY CreatedDate ASC)`,
+    `(SELECT ${commitmentFields(fields).join(', ')} FROM ${fields.commitment.relationship})`,
+    `(SELECT ${TASK_FIELDS.join(', ')} FROM Tasks WHERE ${recentTasks(days)})`,
     `(SELECT ${EVENT_FIELDS.join(', ')} FROM Events WHERE ${recentEvents(days)})`,
-    `FROM Opportunity WHERE Id IN (${ids})`,
-  ].join(' ');
+    ...(trackedFields.length > 0 ? [fieldHistorySubquery(trackedFields)] : []),
+  ];
+  return `SELECT ${opportunityFields(fields).join(', ')}, ${subqueries.join(', ')} FROM Opportunity WHERE Id IN (${ids})`;
+}
+
+export const FIELD_HISTORY_FIELDS = ['Field', 'OldValue', 'NewValue', 'CreatedDate'];
+
+/**
+ * OpportunityFieldHistory rows (child relationship `Histories`) of the named fields, oldest first: what
+ * a backtest needs to know a reason-to-act input as it was before the close. The names come from the
+ * rulebook's field map, which the schema restricts to API names, so quoting them is safe.
+ */
+function fieldHistorySubquery(names: readonly string[]): string {
+  const list = names.map((n) => `'${n}'`).join(', ');
+  return `(SELECT ${FIELD_HISTORY_FIELDS.join(', ')} FROM Histories WHERE Field IN (${list}) ORDER BY CreatedDate ASC)`;
 }
 
 /**

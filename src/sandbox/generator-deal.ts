@@ -107,7 +107,7 @@ function roles(p: DealProfile, ctx: DealContext, oppId: string, engaged: DealCon
   });
 }
 
-function task(
+export function task(
   ctx: DealContext,
   oppId: string,
   at: number,
@@ -139,7 +139,13 @@ function task(
   });
 }
 
-function email(ctx: DealContext, oppId: string, at: number, c: { email: string }, incoming: boolean): void {
+export function email(
+  ctx: DealContext,
+  oppId: string,
+  at: number,
+  c: { email: string },
+  incoming: boolean,
+): void {
   const seller = 'rep@sandbox-seller.example';
   ctx.emit('EmailMessage', {
     Id: ctx.newId('EmailMessage'),
@@ -199,7 +205,7 @@ function customerYeses(
   });
 }
 
-function meeting(ctx: DealContext, oppId: string, at: number, whoId: string): void {
+export function meeting(ctx: DealContext, oppId: string, at: number, whoId: string): void {
   ctx.emit('Event', {
     Id: ctx.newId('Event'),
     ...sys(ctx, at - 3 * DAY_MS),

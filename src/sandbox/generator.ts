@@ -1,11 +1,13 @@
 /**
  * Deterministic org generator: the same seed and "now" always give the same org. Open deals are
  * healthy or carry one or more known problems (the first twelve open deals show one default flag
- * each), closed deals have outcomes whose dependence on customer commitment is set by plantedEffect.
+ * each), closed deals have a life before their close (generator-closed.ts) and outcomes whose
+ * dependence on customer commitment is set by plantedEffect.
  */
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { ScorerError, wrapError } from '../lib/errors';
 import { DAY_MS } from './clock';
+import { buildClosedDeal, closedTraits } from './generator-closed';
 import { buildDeal, type DealContext, type DealProfile } from './generator-deal';
 import { Rng } from './prng';
 import { FLAG_CODES, OBJECTS } from './schema';
@@ -20,6 +22,11 @@ export interface GenerateOptions {
   now?: number;
   /** Share of deals that are closed (default 0.25). */
   closedShare?: number;
+  /**
+   * Whether the reason-to-act inputs of closed deals have field history (default true, as the
+   * manifests turn tracking on); false stands in for an org that does not track them.
+   */
+  trackInputHistory?: boolean;
 }
 
 export interface GeneratedOrg {
@@ -196,29 +203,6 @@ export function applyArchetype(p: DealProfile, a: Archetype, rng: Rng, now: numb
   fixes[a]();
 }
 
-function closedProfile(rng: Rng, now: number, effect: number): { profile: DealProfile; closeAt: number } {
-  const c = rng.next();
-  const logit = Math.log(0.35 / 0.65) + effect * (2 * c - 1);
-  const won = rng.next() < 1 / (1 + Math.exp(-logit));
-  const closeAt = now - rng.int(5, 300) * DAY_MS;
-  const p = healthy(rng, closeAt, won ? 8 : 9);
-  Object.assign(p, {
-    closeDate: new Date(closeAt).toISOString().slice(0, 10),
-    yeses30: Math.round(c * 5),
-    lastYesDaysAgo: c < 0.15 ? null : Math.round((1 - c) * 30) + 1,
-    sellerActions30: rng.int(4, 8),
-    engagedContacts: 1 + Math.round(c * 3),
-    customerSteps: Math.round(c * 4),
-    compelling: rng.chance(c),
-    costOfDelay: rng.chance(c),
-    decisionDate: rng.chance(c),
-    stageAdvancedDaysAgo: 0,
-    prevStageDaysAgo: rng.int(10, 30),
-  });
-  if (p.lastYesDaysAgo === null || p.lastYesDaysAgo > 29) p.yeses30 = 0;
-  return { profile: p, closeAt };
-}
-
 export function generateOrg(opts: GenerateOptions): GeneratedOrg {
   const rng = new Rng(opts.seed);
   const now = opts.now ?? Date.now();
@@ -280,8 +264,9 @@ export function generateOrg(opts: GenerateOptions): GeneratedOrg {
     };
     const isShowcase = showcase < ARCHETYPES.length && i % 4 !== 3;
     if (!isShowcase && rng.next() < closedShare) {
-      const { profile, closeAt } = closedProfile(rng, now, opts.plantedEffect ?? 0);
-      buildDeal(profile, { ...ctx, now: closeAt });
+      const traits = closedTraits(rng, opts.plantedEffect ?? 0);
+      const closeAt = now - rng.int(5, 300) * DAY_MS;
+      buildClosedDeal(traits, { ...ctx, now: closeAt }, opts.trackInputHistory ?? true);
       continue;
     }
     const p = healthy(rng, now, rng.int(0, 7));

@@ -30,6 +30,8 @@ export interface SandboxOptions {
   dataFile?: string;
   apiVersion?: string;
   plantedEffect?: number;
+  /** Share of generated deals that are closed (default 0.25). */
+  closedShare?: number;
   /** Query page size (Salesforce: 2000); tests use small pages to exercise nextRecordsUrl. */
   queryBatchSize?: number;
   cometdTimeoutMs?: number;
@@ -73,6 +75,7 @@ function loadData(opts: SandboxOptions, now: number): GeneratedOrg {
     deals: opts.deals ?? 200,
     seed: opts.seed ?? 42,
     plantedEffect: opts.plantedEffect,
+    closedShare: opts.closedShare,
     now,
   });
   if (opts.dataFile) saveOrg(opts.dataFile, org);

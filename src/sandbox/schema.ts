@@ -138,6 +138,7 @@ const OPPORTUNITY: FieldDef[] = [
   f('Last_Customer_Yes_Date__c', 'date'),
   f('Commitment_Scored_At__c', 'datetime'),
   f('Commitment_Rules_Version__c', 'string', { length: 40 }),
+  f('Commitment_Calibration__c', 'string', { length: 255 }),
 ];
 
 const TASK: FieldDef[] = [

@@ -15,6 +15,13 @@ export const ENRICHED: Record<string, string> = {
   Buying_Commitment__c: 'Opportunity__c',
 };
 const HISTORY_FIELDS = ['StageName', 'Amount', 'CloseDate', 'Probability'];
+/** The reason-to-act inputs, tracked as the manifests turn on; a long text area's values are not kept. */
+const TRACKED_INPUTS: Record<string, string> = {
+  Compelling_Event__c: 'TextArea',
+  Cost_Of_Delay__c: 'Currency',
+  Customer_Decision_Date__c: 'Date',
+  Strategic_Initiative__c: 'Text',
+};
 
 export interface EffectPlan {
   op: 'create' | 'update' | 'delete';
@@ -34,7 +41,8 @@ export function historyRows(
   userId: string,
 ) {
   if (name !== 'Opportunity') return [];
-  if (old && !HISTORY_FIELDS.some((f) => (old[f] ?? null) !== (next[f] ?? null))) return [];
+  const inputs = inputHistoryRows(store, now, old, next, userId);
+  if (old && !HISTORY_FIELDS.some((f) => (old[f] ?? null) !== (next[f] ?? null))) return inputs;
   const rec: SObjectRecord = {
     Id: store.newId('OpportunityHistory'),
     OpportunityId: next.Id,
@@ -68,7 +76,34 @@ export function historyRows(
     };
     out.push({ object: 'OpportunityFieldHistory', rec: fh });
   }
-  return out;
+  return [...out, ...inputs];
+}
+
+function inputHistoryRows(
+  store: RecordStore,
+  now: string,
+  old: SObjectRecord | null,
+  next: SObjectRecord,
+  userId: string,
+): { object: string; rec: SObjectRecord }[] {
+  // On create Salesforce writes one "created" row, not one per field: only edits are tracked.
+  if (!old) return [];
+  return Object.entries(TRACKED_INPUTS)
+    .filter(([f]) => (old[f] ?? null) !== (next[f] ?? null))
+    .map(([f, type]) => ({
+      object: 'OpportunityFieldHistory',
+      rec: {
+        Id: store.newId('OpportunityFieldHistory'),
+        OpportunityId: next.Id,
+        Field: f,
+        OldValue: type === 'TextArea' ? null : (old[f] ?? null),
+        NewValue: type === 'TextArea' ? null : (next[f] ?? null),
+        DataType: type,
+        CreatedDate: now,
+        CreatedById: userId,
+        IsDeleted: false,
+      },
+    }));
 }
 
 export function changeFor(p: EffectPlan, before: SObjectRecord | null): ChangeInput {

@@ -1,10 +1,11 @@
+import { calibrationLine } from '../rules/calibration-line';
 import type { Rulebook } from '../rules/load-rulebook';
 import type { ScoreResult } from './score-deal';
 
 /**
  * The write-back values, keyed by the org's field names from the rulebook's map. Each value fits its
  * field as manifests/ types it: Number(3,0), Percent(3,0), restricted multi-select (`;`-joined codes),
- * Long text (32,768), Number(5,2), Date, Date/Time, Text(40).
+ * Long text (32,768), Number(5,2), Date, Date/Time, Text(40), Text(255).
  */
 export type OutputFields = Record<string, string | number | null>;
 
@@ -24,6 +25,8 @@ export function buildFields(result: Omit<ScoreResult, 'fields'>, rulebook: Ruleb
     [out.lastCustomerYesDate]: result.lastCustomerYesDate,
     [out.scoredAt]: result.asOf,
     [out.rulesVersion]: result.rulesVersion.slice(0, 40),
+    // The same line on every deal of one rulebook, so it is written only when the rulebook changes.
+    ...(out.calibration ? { [out.calibration]: calibrationLine(rulebook.calibration).slice(0, 255) } : {}),
   };
 }
 

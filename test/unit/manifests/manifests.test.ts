@@ -265,6 +265,10 @@ describe('fields the service reads and writes', () => {
       expect(f.type).toBe('Text');
       expect(f.length).toBeGreaterThanOrEqual(40);
     },
+    calibration: (f) => {
+      expect(f.type).toBe('Text');
+      expect(f.length).toBe(255);
+    },
   };
   const inputs: Record<string, Check> = {
     compellingEvent: text(255),
@@ -324,14 +328,18 @@ describe('fields the service reads and writes', () => {
     expect(tag(f.xml, 'formula')).toBe(`Amount * ${rulebook.fields.outputs.adjustedProbability}`);
   });
 
-  it('tracks history on score, adjusted probability and flags, and Opportunity history is enabled', () => {
+  it('tracks history on score, adjusted probability, flags and the reason-to-act inputs, and Opportunity history is enabled', () => {
     for (const key of ['score', 'adjustedProbability', 'flags']) {
       expect(tag(field('Opportunity', rulebook.fields.outputs[key]!).xml, 'trackHistory')).toBe('true');
+    }
+    // Backtests rebuild these four as they were before the close; untracked, they would leak the future.
+    for (const key of ['compellingEvent', 'costOfDelay', 'customerDecisionDate', 'strategicInitiative']) {
+      expect(tag(field('Opportunity', rulebook.fields.inputs[key]!).xml, 'trackHistory')).toBe('true');
     }
     const tracked = [...fields.values()].filter(
       (f) => f.object === 'Opportunity' && tag(f.xml, 'trackHistory') === 'true',
     );
-    expect(tracked.length).toBeLessThanOrEqual(3); // Opportunity allows 20 tracked fields in all; leave room for the org's own
+    expect(tracked.length).toBeLessThanOrEqual(7); // Opportunity allows 20 tracked fields in all; leave room for the org's own
     const object = readFileSync(
       join(DEFAULT, 'objects', 'Opportunity', 'Opportunity.object-meta.xml'),
       'utf8',

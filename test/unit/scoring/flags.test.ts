@@ -496,8 +496,10 @@ describe('the fields written back', () => {
         'Last_Customer_Yes_Date__c',
         'Commitment_Scored_At__c',
         'Commitment_Rules_Version__c',
+        'Commitment_Calibration__c',
       ].sort(),
     );
+    expect(result.fields.Commitment_Calibration__c).toBe('rules only, not yet calibrated');
     expect(result.flags.length).toBeGreaterThan(1);
     expect(result.fields.Commitment_Flags__c).toBe(result.flags.map((f) => f.code).join(';'));
     expect(result.fields.Commitment_Warnings__c).toBe(result.flags.map((f) => f.message).join('\n'));

@@ -4,9 +4,15 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 const rulebook = loadRulebookFile();
-const withPolicy = (floor: number, ceiling: number, commitmentWeight: number): Rulebook => ({
+const withPolicy = (
+  floor: number,
+  ceiling: number,
+  commitmentWeight: number,
+  alpha = 0,
+  beta = 1,
+): Rulebook => ({
   ...rulebook,
-  probability: { floor, ceiling, commitmentWeight },
+  probability: { floor, ceiling, commitmentWeight, alpha, beta },
 });
 const adjust = (rb: Rulebook, base: number, score: number, weights: number[] = [], caps: number[] = []) =>
   adjustedProbability({ baseProbability: base, commitmentScore: score, flagWeights: weights, caps }, rb);
@@ -24,6 +30,19 @@ describe('the adjusted probability', () => {
     [50, 0, 0, 23],
   ])('from %i %% at score %i with flag weight %d gives %i %%', (base, score, weight, expected) => {
     expect(adjust(withPolicy(0, 100, 1.2), base, score, [weight])).toBe(expected);
+  });
+
+  it('applies α + β·logit(p0): β = 0.5 halves the stage log-odds, α shifts them', () => {
+    // logit(0.9) = ln 9; halved: ln 3 → 75 %; then α = −ln 3 → 50 %.
+    expect(adjust(withPolicy(0, 100, 1.2, 0, 0.5), 90, 50)).toBe(75);
+    expect(adjust(withPolicy(0, 100, 1.2, -Math.log(3), 0.5), 90, 50)).toBe(50);
+    // α = ln(1/9) on an even stage: 10 %.
+    expect(adjust(withPolicy(0, 100, 1.2, Math.log(1 / 9), 1), 50, 50)).toBe(10);
+  });
+
+  it('reads a rulebook without α and β as α = 0, β = 1 (the formula before calibration)', () => {
+    const text = readFileSync(path.join(__dirname, '../../fixtures/rulebooks/valid-minimal.yaml'), 'utf8');
+    expect(parseRulebook(text).probability).toMatchObject({ alpha: 0, beta: 1 });
   });
 
   it('rises with every flag weight (a less negative weight never lowers it)', () => {

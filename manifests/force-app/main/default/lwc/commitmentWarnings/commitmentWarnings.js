@@ -7,6 +7,7 @@ import FLAGS from '@salesforce/schema/Opportunity.Commitment_Flags__c';
 import WARNINGS from '@salesforce/schema/Opportunity.Commitment_Warnings__c';
 import SCORED_AT from '@salesforce/schema/Opportunity.Commitment_Scored_At__c';
 import RULES_VERSION from '@salesforce/schema/Opportunity.Commitment_Rules_Version__c';
+import CALIBRATION from '@salesforce/schema/Opportunity.Commitment_Calibration__c';
 import { FLAG_SEVERITIES } from './flagSeverities';
 
 // Most severe first; the badge class gives each severity its colour.
@@ -20,7 +21,7 @@ const BADGE_CLASS = {
 const UNKNOWN_SEVERITY = 'warning';
 
 // Our fields are optional so that a user without field access sees "not scored" rather than an error.
-const OPTIONAL_FIELDS = [SCORE, ADJUSTED_PROBABILITY, FLAGS, WARNINGS, SCORED_AT, RULES_VERSION];
+const OPTIONAL_FIELDS = [SCORE, ADJUSTED_PROBABILITY, FLAGS, WARNINGS, SCORED_AT, RULES_VERSION, CALIBRATION];
 
 function isBlank(value) {
   return value === undefined || value === null || value === '';
@@ -136,6 +137,17 @@ export default class CommitmentWarnings extends LightningElement {
 
   get scoredAt() {
     return this.value(SCORED_AT);
+  }
+
+  // The service writes one line per rulebook ("calibrated on 412 closed deals: Brier 0.16 vs 0.21 for
+  // stage probability", or "rules only, not yet calibrated"): the component cannot call the service.
+  get calibration() {
+    const v = this.value(CALIBRATION);
+    return isBlank(v) ? '' : String(v);
+  }
+
+  get hasCalibration() {
+    return this.calibration !== '';
   }
 
   get rulesVersion() {

@@ -20,6 +20,7 @@ const SCORED = record({
     'At Proposal/Price Quote with no step the customer owns: there is no mutual plan.\n',
   Commitment_Scored_At__c: '2026-11-20T09:15:00.000Z',
   Commitment_Rules_Version__c: 'default@3f2a9c1',
+  Commitment_Calibration__c: 'calibrated on 412 closed deals: Brier 0.16 vs 0.21 for stage probability',
 });
 
 function mount() {
@@ -55,6 +56,7 @@ describe('c-commitment-warnings', () => {
         'Opportunity.Commitment_Warnings__c',
         'Opportunity.Commitment_Scored_At__c',
         'Opportunity.Commitment_Rules_Version__c',
+        'Opportunity.Commitment_Calibration__c',
       ].sort(),
     );
   });
@@ -99,6 +101,32 @@ describe('c-commitment-warnings', () => {
       '2026-11-20T09:15:00.000Z',
     );
     expect(text(element, '.rules-version')).toBe('default@3f2a9c1');
+  });
+
+  it('shows the calibration line the service wrote, and no line when the field is empty', async () => {
+    const element = mount();
+    getRecord.emit(SCORED);
+    await flush();
+    expect(text(element, '.calibration')).toBe(
+      'Adjusted probability: calibrated on 412 closed deals: Brier 0.16 vs 0.21 for stage probability',
+    );
+    getRecord.emit(
+      record({
+        ...Object.fromEntries(Object.entries(SCORED.fields).map(([k, v]) => [k, v.value])),
+        Commitment_Calibration__c: null,
+      }),
+    );
+    await flush();
+    expect(element.shadowRoot.querySelector('.calibration')).toBeNull();
+    getRecord.emit(
+      record({
+        Probability: 70,
+        Commitment_Score__c: 50,
+        Commitment_Calibration__c: 'rules only, not yet calibrated',
+      }),
+    );
+    await flush();
+    expect(text(element, '.calibration')).toBe('Adjusted probability: rules only, not yet calibrated');
   });
 
   it('says so when a scored deal has no warnings, and treats an unknown flag as a warning', async () => {
