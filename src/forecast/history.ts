@@ -134,9 +134,15 @@ export interface OrgHistoryOptions extends HistoryOptions, ApiCallCounter {
 
 export async function historyFromOrg(conn: Connection, opts: OrgHistoryOptions): Promise<History> {
   const rulebook = opts.rulebooks[0];
-  const names = TRACKED_INPUTS.map((k) => rulebook.fields.inputs[k]);
+  // An input switched off for this org (it lacks the field) has no history to read.
+  const names = TRACKED_INPUTS.flatMap((k) => rulebook.fields.inputs[k] ?? []);
   const withHistory = await fieldsWithHistory(conn, names, opts);
-  const tracked = new Set(TRACKED_INPUTS.filter((k) => withHistory.has(rulebook.fields.inputs[k])));
+  const tracked = new Set(
+    TRACKED_INPUTS.filter((k) => {
+      const name = rulebook.fields.inputs[k];
+      return name !== undefined && withHistory.has(name);
+    }),
+  );
   const query = {
     from: opts.from,
     to: opts.to,

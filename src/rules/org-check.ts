@@ -71,6 +71,7 @@ const OUTPUT_TYPES: Record<keyof FieldMap['outputs'], TypeRule> = {
   lastCustomerYesDate: { types: ['date'], label: 'Date' },
   scoredAt: { types: ['datetime'], label: 'Date/Time' },
   rulesVersion: { types: ['string'], label: 'Text(40)', minLength: 40 },
+  calibration: { types: ['string'], label: 'Text(255)', minLength: 255 },
 };
 
 const INPUT_TYPES: Record<InputKey, TypeRule> = {
@@ -108,7 +109,11 @@ export function checkAgainstOrg(rulebook: Rulebook, org: OrgDescription): OrgChe
     problems.push({ target: 'Opportunity', problem: 'is not visible to the integration user', fix: GRANT });
     return { problems, switchedOff: [] };
   }
-  for (const [key, name] of Object.entries(fields.outputs) as [keyof FieldMap['outputs'], string][]) {
+  for (const [key, name] of Object.entries(fields.outputs) as [
+    keyof FieldMap['outputs'],
+    string | undefined,
+  ][]) {
+    if (name === undefined) continue; // an optional output the rulebook does not map is not written
     const target = `Opportunity.${name}`;
     const f = opp.fields.get(name.toLowerCase());
     if (!f) {

@@ -1,6 +1,6 @@
 import type { Connection } from 'jsforce';
 import { ScorerError } from '../lib/errors';
-import type { FieldMap } from '../rules/schema';
+import type { ActiveFieldMap } from '../rules/schema';
 import { chunk, MAX_IDS_PER_QUERY } from './ids';
 import { loadSnapshots, type DealSnapshot, type LoadOptions } from './load-snapshots';
 import { errorCodeOf } from './org-errors';
@@ -18,7 +18,7 @@ export interface ClosedDealsQuery extends ApiCallCounter {
   /** YYYY-MM-DD, inclusive. */
   from: string;
   to: string;
-  fields: FieldMap;
+  fields: ActiveFieldMap;
   /** Org field names whose history is wanted (the reason-to-act inputs). */
   trackedFields: readonly string[];
   /** How far back activity is read, in days from today (covers the range, the horizon and its windows). */
