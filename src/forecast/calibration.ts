@@ -22,27 +22,16 @@ export interface ReliabilityBin {
   observed: number;
 }
 
-/**
- * Reads the calibration block wherever the loaded rulebook keeps it (the compiled rulebook or its
- * source) and tolerates its absence or an older shape: anything unreadable counts as not calibrated.
- */
-export function calibrationOf(rulebook: Rulebook): CalibrationSummary {
-  const holder = rulebook as unknown as { calibration?: unknown; source?: { calibration?: unknown } };
-  const block = holder.calibration ?? holder.source?.calibration;
-  if (block === null || typeof block !== 'object') return { calibrated: false };
-  const b = block as Record<string, unknown>;
-  const num = (...keys: string[]): number | undefined => {
-    for (const k of keys) if (typeof b[k] === 'number' && Number.isFinite(b[k])) return b[k] as number;
-    return undefined;
+/** The forecast's view of the rulebook's `calibration` block (written by `calibrate`; absent for rules only). */
+export function calibrationOf(rulebook: Pick<Rulebook, 'calibration'>): CalibrationSummary {
+  const c = rulebook.calibration;
+  if (c === undefined) return { calibrated: false };
+  return {
+    calibrated: true,
+    deals: c.deals,
+    heldOutBrier: c.heldOut.brier,
+    stageBrier: c.heldOut.brierStage,
   };
-  const summary: CalibrationSummary = { calibrated: b.calibrated !== false };
-  const deals = num('deals', 'closedDeals');
-  const heldOut = num('heldOutBrier', 'brier');
-  const stage = num('stageBrier', 'baselineBrier');
-  if (deals !== undefined) summary.deals = deals;
-  if (heldOut !== undefined) summary.heldOutBrier = heldOut;
-  if (stage !== undefined) summary.stageBrier = stage;
-  return summary;
 }
 
 /** The one line every forecast output carries. */

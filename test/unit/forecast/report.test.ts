@@ -169,7 +169,27 @@ describe('the calibration status', () => {
   it('reads a calibration block and states its figures', () => {
     const rulebook = {
       ...theDefaultRulebook(),
-      calibration: { calibrated: true, deals: 412, heldOutBrier: 0.181, stageBrier: 0.243 },
+      calibration: {
+        deals: 412,
+        won: 103,
+        lost: 309,
+        from: '2025-01-01',
+        to: '2026-06-30',
+        horizonDays: 30,
+        base: 'default@abc123',
+        heldOut: {
+          deals: 103,
+          brier: 0.181,
+          brierStage: 0.243,
+          brierRecalibratedStage: 0.19,
+          brierBase: 0.2,
+          auc: 0.74,
+          ece: 0.03,
+          slope: 0.97,
+        },
+        caps: 'dropped' as const,
+        verdict: 'adopt' as const,
+      },
     };
     const c = calibrationOf(rulebook);
     expect(c).toEqual({ calibrated: true, deals: 412, heldOutBrier: 0.181, stageBrier: 0.243 });
