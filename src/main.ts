@@ -7,6 +7,7 @@ import { createMetrics, type Metrics } from './http/metrics';
 import { createPageAuth } from './http/pages/page-auth';
 import { createPageData } from './http/pages/page-data';
 import { createPagesRouter } from './http/pages/router';
+import { reliabilityOf } from './forecast/calibration';
 import { ScorerError } from './lib/errors';
 import { createLogger, type Logger } from './lib/logger';
 import { DEFAULT_RULEBOOK_FILE, loadRulebookFile, type Rulebook } from './rules/load-rulebook';
@@ -206,6 +207,8 @@ export async function startService(
     auth: pageAuth,
     adminToken: env.ADMIN_TOKEN,
     logger,
+    // The held-out table of the active rulebook's calibration: the last backtest the org has.
+    reliability: () => reliabilityOf(rulebook),
     ...createPageData({
       connection: () => conn,
       rulebook: () => rulebook,

@@ -13,6 +13,7 @@ import { stageLogOdds, adjustedProbability } from '../scoring/probability';
 import { evaluateForecasts, type BootstrapOptions, type Estimate, type ForecastMetrics } from './bootstrap';
 import type { HorizonSample, HorizonView } from './horizon-view';
 import { fitLogistic } from './logistic';
+import { reliability, type ReliabilityBin } from './metrics';
 import { applyFit, type Fit } from './proposed-rulebook';
 
 export const MIN_PER_CLASS = 30;
@@ -45,6 +46,8 @@ export interface CalibrationResult {
   capsDropped: { code: string; cap: number }[];
   /** Held-out metrics: stage probability, recalibrated stage, active rulebook, proposed rulebook. */
   metrics: Record<string, ForecastMetrics>;
+  /** The proposed rulebook's reliability table on the held-out deals. */
+  reliability: ReliabilityBin[];
   /** Brier(proposed) − Brier(other) on held-out deals, with 95 % intervals. */
   versusBase: Estimate;
   versusRecalibratedStage: Estimate;
@@ -212,6 +215,7 @@ export function calibrate(
       f.cap === undefined ? [] : [{ code: f.code, cap: f.cap }],
     ),
     metrics,
+    reliability: reliability(forecasts[NAMES.proposed], y),
     versusBase,
     versusRecalibratedStage,
     ...judge(versusBase, versusRecalibratedStage),
@@ -239,6 +243,11 @@ function calibrationBlock(r: Omit<CalibrationResult, 'yaml'>, base: Rulebook): C
       auc: round(m[NAMES.proposed].auc.value),
       ece: round(m[NAMES.proposed].ece.value),
       slope: round(m[NAMES.proposed].slope.value),
+      reliability: r.reliability.map((b) => ({
+        count: b.count,
+        meanPredicted: b.meanPredicted === null ? null : round(b.meanPredicted),
+        observed: b.observed === null ? null : round(b.observed),
+      })),
     },
     caps: r.capsDropped.length > 0 ? 'dropped' : 'kept',
     verdict: r.verdict,

@@ -34,6 +34,21 @@ export function calibrationOf(rulebook: Pick<Rulebook, 'calibration'>): Calibrat
   };
 }
 
+/**
+ * The reliability table of the rulebook's last calibration (its held-out deals, 10 bins), for the
+ * forecast page's reliability diagram; undefined for a rulebook that was never calibrated. Empty bins
+ * have no mean to draw and are left out.
+ */
+export function reliabilityOf(rulebook: Pick<Rulebook, 'calibration'>): ReliabilityBin[] | undefined {
+  const bins = rulebook.calibration?.heldOut.reliability;
+  if (bins === undefined) return undefined;
+  return bins.flatMap((b) =>
+    b.meanPredicted === null || b.observed === null
+      ? []
+      : [{ count: b.count, meanPredicted: b.meanPredicted, observed: b.observed }],
+  );
+}
+
 /** The one line every forecast output carries. */
 export function calibrationLine(c: CalibrationSummary): string {
   if (!c.calibrated) return 'Adjusted probabilities: rules only, not calibrated.';

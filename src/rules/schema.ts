@@ -108,6 +108,17 @@ export const calibrationSchema = z.strictObject({
     auc: share,
     ece: share,
     slope: z.number(),
+    /** The proposed rulebook's reliability table on the held-out deals (10 bins); the forecast page draws it. */
+    reliability: z
+      .array(
+        z.strictObject({
+          count: z.number().int().min(0),
+          meanPredicted: share.nullable(),
+          observed: share.nullable(),
+        }),
+      )
+      .max(20)
+      .optional(),
   }),
   caps: z.enum(['dropped', 'kept']),
   verdict: z.enum(['adopt', 'keep']),

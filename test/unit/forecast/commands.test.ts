@@ -12,6 +12,7 @@ import { calibrationLine } from '../../../src/rules/calibration-line';
 import { DEFAULT_RULEBOOK_FILE, loadRulebookFile } from '../../../src/rules/load-rulebook';
 import { generateOrg } from '../../../src/sandbox/generator';
 import { closedSnapshots } from '../../../src/sandbox/closed-snapshots';
+import { reliabilityOf } from '../../../src/forecast/calibration';
 
 const NOW = Date.parse('2026-11-15T12:00:00Z');
 let dir: string;
@@ -238,6 +239,15 @@ describe('calibrate', () => {
     expect(calibrationLine(proposed.calibration)).toMatch(
       /^calibrated on \d+ closed deals: Brier 0\.\d\d vs 0\.\d\d for stage probability$/,
     );
+    // The held-out reliability table travels with the block: 10 bins over exactly the held-out deals,
+    // and the forecast page's diagram reads the bins that hold deals.
+    const bins = proposed.calibration?.heldOut.reliability ?? [];
+    expect(bins).toHaveLength(10);
+    expect(bins.reduce((n, b) => n + b.count, 0)).toBe(proposed.calibration?.heldOut.deals);
+    const drawn = reliabilityOf(proposed) ?? [];
+    expect(drawn).toHaveLength(bins.filter((b) => b.count > 0).length);
+    expect(drawn.every((b) => b.meanPredicted >= 0 && b.meanPredicted <= 1)).toBe(true);
+    expect(reliabilityOf(loadRulebookFile())).toBeUndefined();
     // Comments of the base file survive the edit.
     expect(readFileSync(target, 'utf8')).toMatch('# The rulebook that ships.');
   });
