@@ -9,6 +9,7 @@ import { createLogger, type Logger } from './lib/logger';
 import { DEFAULT_RULEBOOK_FILE, loadRulebookFile, type Rulebook } from './rules/load-rulebook';
 import { createConnection, loadSnapshots, type ApiCallKind } from './salesforce';
 import { jsforceRefreshFn } from './salesforce/auth';
+import { orgError } from './salesforce/org-errors';
 import { ParentResolver } from './salesforce/resolve-parents';
 import { ChangeSubscriber } from './salesforce/subscriber';
 import { Batcher } from './pipeline/batcher';
@@ -66,6 +67,11 @@ export interface RunningService {
   connection: Connection;
   /** Runs a sweep now (or joins the running one). */
   sweep(reason: string): Promise<SweepResult | undefined>;
+  /**
+   * Settles when the service cannot go on and must stop (the org refused a token that cannot be
+   * refreshed); `serve` then closes it and exits with the error and its fix. Never settles otherwise.
+   */
+  fatal: Promise<ScorerError>;
   close(): Promise<void>;
 }
 
@@ -81,6 +87,13 @@ export async function startService(
   let rulebook: Rulebook = loadRulebookFile(rulesFile);
 
   const conn = connectTo(env, org);
+  let fail: (err: ScorerError) => void = () => undefined;
+  const fatal = new Promise<ScorerError>((resolve) => {
+    fail = (err) => {
+      logger.fatal({ code: err.code, reason: err.message }, 'Stopping: the org refused the access token');
+      resolve(err);
+    };
+  });
   const checkpoints = new CheckpointStore(env.STATE_DIR, env.CDC_CHANNEL);
   const deadLetters = new DeadLetterStore(env.STATE_DIR);
   const stored = await checkpoints.load();
@@ -137,6 +150,9 @@ export async function startService(
         // events stay unfinished, so the checkpoint stays where it is until they are written.
         if (err instanceof ScorerError && err.code === 'ORG_LIMIT_EXCEEDED')
           gate.pauseFor(limitPauseMs, err.message);
+        // REST 401 on a token nobody can refresh: nothing gets better until an operator acts.
+        if (!org.refreshable && err instanceof ScorerError && err.code === 'ORG_AUTH_FAILED')
+          fail(tokenRefused(err));
         throw err;
       }
     },
@@ -168,6 +184,8 @@ export async function startService(
     replayFrom: () => intake.checkpoint ?? (subscribed ? -2 : undefined),
     onMessage: (message) => intake.accept(message),
     refreshAuth: async () => {
+      // A ready token cannot be renewed; a passing streaming 401 is no reason to stop while REST takes it.
+      if (!org.refreshable) return confirmToken();
       try {
         conn.accessToken = await org.refresh();
         conn.instanceUrl = org.instanceUrl;
@@ -186,6 +204,22 @@ export async function startService(
     logger: logger.child({ component: 'subscriber' }),
     metrics,
   });
+
+  /** One REST call with the token as it is: a 401 stops the service, naming the fix; other failures are retried. */
+  async function confirmToken(): Promise<void> {
+    try {
+      tuning.onApiCall?.('query');
+      await conn.limits();
+      authProblem = undefined;
+    } catch (err) {
+      const e = orgError(err, 'Checking the access token over REST failed');
+      if (e.code !== 'ORG_AUTH_FAILED') throw e;
+      authProblem = e.message;
+      const refused = tokenRefused(e);
+      fail(refused);
+      throw refused;
+    }
+  }
 
   const app = createApp({
     logger,
@@ -232,10 +266,13 @@ export async function startService(
   logger.info({ org: org.describe(), channel: env.CDC_CHANNEL, replayFrom: stored ?? -1, port }, 'Starting');
   let subscribed = false;
   try {
-    await subscriber.start();
+    // A refused ready token fails the start at once instead of after the subscribe deadline.
+    await Promise.race([subscriber.start(), fatal.then((err) => Promise.reject(err))]);
     subscribed = true;
   } catch (err) {
+    await subscriber.stop();
     await new Promise((resolve) => server.close(resolve));
+    if (err instanceof ScorerError && err.code === 'ORG_TOKEN_REFUSED') throw err;
     throw new ScorerError('ORG_REQUEST_FAILED', (err as Error).message, { cause: err, retryable: false });
   }
   scheduler.start();
@@ -249,6 +286,7 @@ export async function startService(
     intake: intake,
     subscriber,
     connection: conn,
+    fatal,
     sweep: async (reason) => {
       scheduler.trigger(reason);
       await scheduler.idle();
@@ -334,6 +372,12 @@ export async function sweepOnce(env: Env, org: OrgAccess, opts: SweepOnceOptions
   });
   if (fatal !== undefined) throw fatal;
   return { ...result, ...totals };
+}
+
+function tokenRefused(err: ScorerError): ScorerError {
+  return new ScorerError('ORG_TOKEN_REFUSED', `The org refused the access token over REST: ${err.message}`, {
+    cause: err,
+  });
 }
 
 function connectTo(env: Env, org: OrgAccess): Connection {

@@ -19,8 +19,9 @@ export function addServiceCommands(
         const env = parseEnv();
         const logger = createLogger({ level: env.LOG_LEVEL });
         const service = await startService(env, await configuredOrg(env, logger), { logger });
-        await untilSignal();
+        const fatal = await Promise.race([untilSignal().then(() => undefined), service.fatal]);
         await service.close();
+        if (fatal) throw fatal;
       }),
     );
 

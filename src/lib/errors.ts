@@ -51,6 +51,11 @@ export const ERROR_CATALOGUE = {
   ORG_LIMIT_EXCEEDED: { kind: 'org', retryable: true, fix: 'Writes resume when the daily API usage drops.' },
   NETWORK: { kind: 'network', retryable: true },
   INTERNAL: { kind: 'internal', retryable: false },
+  ORG_TOKEN_REFUSED: {
+    kind: 'org',
+    retryable: false,
+    fix: 'A ready token (SF_ACCESS_TOKEN) cannot be refreshed: set a new SF_ACCESS_TOKEN, or let the service mint its own tokens with SF_CLIENT_ID + SF_USERNAME + SF_JWT_KEY_FILE or SF_ORG.',
+  },
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -5,7 +5,7 @@ import { Connection } from 'jsforce';
 import pino from 'pino';
 import { parseEnv } from '../../../src/config/env';
 import { startService, type RunningService, type ServiceTuning } from '../../../src/main';
-import { sandboxOrgAccess } from '../../support/sandbox-org-access';
+import { fixedTokenOrgAccess, sandboxOrgAccess } from '../../support/sandbox-org-access';
 import { changesThatRescore, savedCheckpoint, staleDeals, writesSince } from './org-oracle';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../../src/sandbox';
 
@@ -40,7 +40,13 @@ export const FAST: ServiceTuning = {
 };
 
 export async function startStack(
-  opts: { sandbox?: SandboxOptions; tuning?: ServiceTuning; env?: Record<string, string> } = {},
+  opts: {
+    sandbox?: SandboxOptions;
+    tuning?: ServiceTuning;
+    env?: Record<string, string>;
+    /** A ready token that cannot be refreshed (SF_ACCESS_TOKEN mode) instead of a refreshable session. */
+    fixedToken?: boolean;
+  } = {},
 ): Promise<Stack> {
   const sandbox = await startSandbox({ deals: 40, seed: 7, cometdTimeoutMs: 1000, ...opts.sandbox });
   const stateDir = await mkdtemp(path.join(os.tmpdir(), 'scorer-state-'));
@@ -69,7 +75,9 @@ export async function startStack(
     },
   };
   // Refreshes mint a new sandbox token for the integration user, as the JWT flow would.
-  const org = sandboxOrgAccess(sandbox, () => stack.refreshes++);
+  const org = opts.fixedToken
+    ? fixedTokenOrgAccess(sandbox)
+    : sandboxOrgAccess(sandbox, () => stack.refreshes++);
   const env = parseEnv({
     SF_INSTANCE_URL: sandbox.instanceUrl,
     SF_ACCESS_TOKEN: sandbox.accessToken,
