@@ -214,8 +214,8 @@ export async function startService(
     } catch (err) {
       const e = orgError(err, 'Checking the access token over REST failed');
       if (e.code !== 'ORG_AUTH_FAILED') throw e;
-      authProblem = e.message;
       const refused = tokenRefused(e);
+      authProblem = refused.message;
       fail(refused);
       throw refused;
     }
@@ -375,9 +375,11 @@ export async function sweepOnce(env: Env, org: OrgAccess, opts: SweepOnceOptions
 }
 
 function tokenRefused(err: ScorerError): ScorerError {
-  return new ScorerError('ORG_TOKEN_REFUSED', `The org refused the access token over REST: ${err.message}`, {
-    cause: err,
-  });
+  return new ScorerError(
+    'ORG_TOKEN_REFUSED',
+    `The org refused the access token over REST, and a ready token cannot be refreshed (${err.message})`,
+    { cause: err },
+  );
 }
 
 function connectTo(env: Env, org: OrgAccess): Connection {
