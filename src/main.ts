@@ -13,6 +13,7 @@ import { orgError } from './salesforce/org-errors';
 import { ParentResolver } from './salesforce/resolve-parents';
 import { ChangeSubscriber } from './salesforce/subscriber';
 import { Batcher } from './pipeline/batcher';
+import { createDeafnessGuard } from './pipeline/deafness-guard';
 import { createEchoFilter } from './pipeline/echo-filter';
 import { EventIntake } from './pipeline/intake';
 import { PauseGate } from './pipeline/pause-gate';
@@ -53,6 +54,10 @@ export interface ServiceTuning {
   writeTimeoutMs?: number;
   checkpointEveryMs?: number;
   writeRetryBaseMs?: number;
+  /** Drift check interval and grace; the interval overrides DRIFT_CHECK_INTERVAL. */
+  driftCheckMs?: number;
+  driftGraceMs?: number;
+  driftSlackMs?: number;
   now?: () => number;
   logger?: Logger;
   onApiCall?: (kind: ApiCallKind) => void;
@@ -175,6 +180,22 @@ export async function startService(
     },
   });
 
+  const guardLogger = logger.child({ component: 'drift' });
+  const guard = createDeafnessGuard({
+    connection: () => conn,
+    channel: env.CDC_CHANNEL,
+    commitment: rulebook.fields.commitment,
+    intervalMs: tuning.driftCheckMs ?? parseInterval(env.DRIFT_CHECK_INTERVAL),
+    graceMs: tuning.driftGraceMs ?? 60_000,
+    slackMs: tuning.driftSlackMs,
+    newestSeen: () => intake.newestCommit,
+    rebuildSubscription: () => subscriber.rebuildNow('drift'),
+    submit: (ids) => batcher.add(ids),
+    logger: guardLogger,
+    metrics,
+    onApiCall: tuning.onApiCall,
+  });
+
   let authProblem: string | undefined;
   const subscriber = new ChangeSubscriber({
     channel: env.CDC_CHANNEL,
@@ -276,6 +297,7 @@ export async function startService(
     throw new ScorerError('ORG_REQUEST_FAILED', (err as Error).message, { cause: err, retryable: false });
   }
   scheduler.start();
+  guard.start();
   // With no checkpoint, only new events arrive: score the deals that exist now once.
   if (stored === undefined) void scheduler.trigger('first start');
 
@@ -298,6 +320,7 @@ export async function startService(
         // Release held batches first, or a sweep waiting at the gate keeps the scheduler from stopping.
         gate.release();
         await scheduler.stop();
+        await guard.stop();
         await intake.drain(tuning.drainMs ?? 10_000);
         gate.release();
         await batcher.close().catch((err: unknown) => logger.warn({ err }, 'A batch failed while closing'));

@@ -52,6 +52,17 @@ export const envSchema = z
           ctx.addIssue({ code: 'custom', message: (err as Error).message });
         }
       }),
+    // How often the org is asked (1 API call) whether records changed that no event announced.
+    DRIFT_CHECK_INTERVAL: z
+      .string()
+      .default('5m')
+      .superRefine((value, ctx) => {
+        try {
+          parseInterval(value);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        }
+      }),
     MAX_API_USAGE: z.coerce
       .number()
       .int('must be a whole percentage')

@@ -80,6 +80,12 @@ export function createMetrics() {
       labelNames: ['outcome'],
       registers: [registry],
     }),
+    driftChecks: new Counter({
+      name: 'commitment_scorer_drift_checks_total',
+      help: 'Checks of the org for changes no event announced (outcome drift: the subscription was rebuilt)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
     apiUsage: new Gauge({
       name: 'commitment_scorer_api_usage_ratio',
       help: 'Daily API usage of the org (used ÷ limit)',

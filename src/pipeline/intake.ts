@@ -43,6 +43,7 @@ export class EventIntake {
   private readonly replayIds = new Map<string, number>();
   private readonly stopping = new AbortController();
   private failure: string | undefined;
+  private newestCommitValue: number | undefined;
 
   constructor(private readonly opts: IntakeOptions) {
     this.watermark = new Watermark(opts.initialReplayId);
@@ -57,6 +58,11 @@ export class EventIntake {
 
   get outstanding(): number {
     return this.watermark.outstanding;
+  }
+
+  /** The newest commitTimestamp among the events received (echoes and skipped ones too): the drift check's "seen". */
+  get newestCommit(): number | undefined {
+    return this.newestCommitValue;
   }
 
   /** Why events are not finishing (a failure being retried), for /readyz; undefined when they are. */
@@ -153,6 +159,8 @@ export class EventIntake {
     let ev: ChangeEvent | undefined;
     try {
       ev = parseChangeEvent(message);
+      const at = ev.header.commitTimestamp;
+      if (typeof at === 'number') this.newestCommitValue = Math.max(this.newestCommitValue ?? at, at);
       this.opts.metrics?.eventsReceived.inc({ entity: ev.header.entityName });
       const route = this.opts.route(ev);
       const finished = await this.follow(ev, route);

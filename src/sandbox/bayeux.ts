@@ -167,6 +167,9 @@ export class BayeuxServer {
         { ...base, successful: false, error: '401::Authentication invalid', advice: { reconnect: 'none' } },
       ];
     }
+    // The session lives on and connects succeed, but nothing is delivered any more: nothing in the
+    // protocol tells the client, only the org's data does.
+    if (faults.take('forgetSubscriptionsNextConnect')) s.subscriptions.clear();
     if (s.pending) this.flush(s);
     const reply: Msg = { ...base, successful: true, advice: this.advice() };
     if (s.queue.length > 0 || !mayHold) return [...(s.queue.splice(0) as unknown as Msg[]), reply];
