@@ -58,6 +58,9 @@ export interface ServiceTuning {
   driftCheckMs?: number;
   driftGraceMs?: number;
   driftSlackMs?: number;
+  /** First delay and cap of the delayed retries of a locked row; the cap overrides LOCK_RETRY_MAX_DELAY. */
+  lockRetryBaseMs?: number;
+  lockRetryMaxMs?: number;
   now?: () => number;
   logger?: Logger;
   onApiCall?: (kind: ApiCallKind) => void;
@@ -144,11 +147,15 @@ export async function startService(
     windowMs: tuning.batchWindowMs ?? 250,
     maxBatch: 200,
     maxPending: 2000,
-    process: async (ids) => {
+    // Locked rows wait out the lock with growing delays (see `lockRetryDelay`); their events stay
+    // unfinished meanwhile, so the checkpoint never passes them and a restart replays them.
+    laterDelayMs: lockRetryDelay(env, tuning),
+    process: async (ids, { finalTry }) => {
       await gate.wait();
       metrics.queueDepth.set(batcher.depth);
       try {
-        await processBatch(ids, batchDeps);
+        const outcome = await processBatch(ids, { ...batchDeps, deferLocked: (id) => !finalTry(id) });
+        return { later: outcome.later };
       } catch (err) {
         metrics.batches.inc({ outcome: 'failed' });
         // REQUEST_LIMIT_EXCEEDED or our own budget line: stop calling the org for a while. The
@@ -395,6 +402,19 @@ export async function sweepOnce(env: Env, org: OrgAccess, opts: SweepOnceOptions
   });
   if (fatal !== undefined) throw fatal;
   return { ...result, ...totals };
+}
+
+/**
+ * A row another transaction keeps locked past the write's own attempts (~6 s) is tried again after
+ * base × 2^(n-1), capped at LOCK_RETRY_MAX_DELAY, for LOCK_RETRY_ATTEMPTS more tries (by default
+ * 5 s, 10 s, … 5 min: over an hour in all) and only then dead-lettered: by then the org refuses the
+ * row for good (a record stuck in an approval lock, say), not for a moment.
+ */
+function lockRetryDelay(env: Env, tuning: ServiceTuning): (attempt: number) => number | undefined {
+  const base = tuning.lockRetryBaseMs ?? 5000;
+  const max = tuning.lockRetryMaxMs ?? parseInterval(env.LOCK_RETRY_MAX_DELAY) ?? 300_000;
+  return (attempt) =>
+    attempt > env.LOCK_RETRY_ATTEMPTS ? undefined : Math.min(max, base * 2 ** (attempt - 1));
 }
 
 function tokenRefused(err: ScorerError): ScorerError {

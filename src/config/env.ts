@@ -63,6 +63,24 @@ export const envSchema = z
           ctx.addIssue({ code: 'custom', message: (err as Error).message });
         }
       }),
+    // The longest wait between delayed retries of a row another transaction keeps locked.
+    LOCK_RETRY_MAX_DELAY: z
+      .string()
+      .default('5m')
+      .superRefine((value, ctx) => {
+        try {
+          if (parseInterval(value) === undefined) ctx.addIssue({ code: 'custom', message: 'cannot be off' });
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        }
+      }),
+    // How many delayed retries a locked row gets before it is dead-lettered.
+    LOCK_RETRY_ATTEMPTS: z.coerce
+      .number()
+      .int('must be a whole number')
+      .min(0, 'must be 0 or more')
+      .max(1000, 'must be at most 1000')
+      .default(20),
     MAX_API_USAGE: z.coerce
       .number()
       .int('must be a whole percentage')

@@ -34,6 +34,8 @@ export interface BatchDeps {
   /** Told about every scored deal: the demo prints a line per deal. */
   onScored?: (result: ScoreResult, info: { name: string | null; written: boolean }) => void;
   writeOptions?: { sleep?: (ms: number) => Promise<void>; baseDelayMs?: number; maxApiUsage?: number };
+  /** True: a row still locked after the in-batch attempts is handed back in `later`, not dead-lettered. */
+  deferLocked?: (id: string) => boolean;
 }
 
 export interface BatchOutcome {
@@ -46,6 +48,8 @@ export interface BatchOutcome {
   planned: number;
   written: number;
   deadLettered: number;
+  /** Deals whose rows were still locked: to be tried again after a delay (never dead-lettered yet). */
+  later: string[];
 }
 
 export async function processBatch(ids: readonly string[], deps: BatchDeps): Promise<BatchOutcome> {
@@ -75,13 +79,14 @@ export async function processBatch(ids: readonly string[], deps: BatchDeps): Pro
   }
 
   const updates = planWrites(results, current, rulebook.fields.outputs);
-  let summary: WriteSummary = { written: 0, retried: 0, deadLettered: 0, failures: [] };
+  let summary: WriteSummary = { written: 0, retried: 0, deadLettered: 0, failures: [], deferred: [] };
   if (!deps.dryRun && updates.length > 0) {
     summary = await withDeadline(
       writeBack(conn, updates, {
         ...counter,
         ...deps.writeOptions,
         deadLetters: deps.deadLetters,
+        deferLocked: deps.deferLocked,
         replayId: deps.replayIdOf ?? null,
         now: () => new Date(deps.now()),
       }),
@@ -90,7 +95,7 @@ export async function processBatch(ids: readonly string[], deps: BatchDeps): Pro
     );
   }
 
-  const failed = new Set(summary.failures.map((f) => f.id));
+  const failed = new Set([...summary.failures, ...summary.deferred].map((f) => f.id));
   const planned = new Set(updates.map((u) => u.Id));
   for (const result of results) {
     const id = result.opportunityId ?? '';
@@ -108,6 +113,7 @@ export async function processBatch(ids: readonly string[], deps: BatchDeps): Pro
     planned: updates.length,
     written: summary.written,
     deadLettered: deadLettered + summary.deadLettered,
+    later: summary.deferred.map((f) => f.id),
   };
   deps.metrics?.batches.inc({ outcome: 'done' });
   deps.logger.debug({ ...outcome }, 'Batch scored');

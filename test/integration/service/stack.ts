@@ -37,6 +37,8 @@ export const FAST: ServiceTuning = {
   drainMs: 3000,
   checkpointEveryMs: 20,
   writeRetryBaseMs: 20,
+  lockRetryBaseMs: 50,
+  lockRetryMaxMs: 400,
 };
 
 export async function startStack(
