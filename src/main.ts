@@ -121,6 +121,8 @@ export async function startService(
     submit: (ids) => batcher.add(ids),
     resolve: (route) => resolver.resolve(route),
     requestSweep: (reason) => void scheduler.trigger(reason),
+    catchUp: (since) => guard.catchUp(since, 'ids not held at MAX_PENDING_DEALS'),
+    maxPendingDeals: env.MAX_PENDING_DEALS,
     deadLetter: (letter) => deadLetters.add(letter),
     saveCheckpoint: (replayId) => checkpoints.save(replayId, new Date(now())),
     initialReplayId: stored,

@@ -81,6 +81,13 @@ export const envSchema = z
       .min(0, 'must be 0 or more')
       .max(1000, 'must be at most 1000')
       .default(20),
+    // Most changed deals held in memory; beyond it a catch-up sweep by SystemModstamp covers the rest.
+    MAX_PENDING_DEALS: z.coerce
+      .number()
+      .int('must be a whole number')
+      .min(100, 'must be at least 100')
+      .max(10_000_000, 'must be at most 10000000')
+      .default(50_000),
     MAX_API_USAGE: z.coerce
       .number()
       .int('must be a whole percentage')

@@ -35,8 +35,11 @@ export interface DeafnessGuardOptions {
 export interface DeafnessGuard {
   start(): void;
   stop(): Promise<void>;
-  /** Rescore every deal modified after `since` (ms, org time). */
-  catchUp(since: number, reason: string): void;
+  /**
+   * Rescore every deal modified after `since` (ms, org time). Resolves once a catch-up that began
+   * after this call has finished (a failed one is retried, so it may take a while); never rejects.
+   */
+  catchUp(since: number, reason: string): Promise<void>;
   /** Resolves when no catch-up runs or is owed. */
   idle(): Promise<void>;
 }
@@ -58,6 +61,8 @@ export function createDeafnessGuard(opts: DeafnessGuardOptions): DeafnessGuard {
   const log = opts.logger;
 
   let owedSince: number | undefined;
+  /** Callers waiting for a catch-up that starts after their call. */
+  let waiting: (() => void)[] = [];
   const catchUps = new SweepScheduler({
     intervalMs: undefined,
     retryMs: opts.retryMs,
@@ -65,6 +70,9 @@ export function createDeafnessGuard(opts: DeafnessGuardOptions): DeafnessGuard {
     sweep: async (signal) => {
       const since = owedSince ?? 0;
       owedSince = undefined;
+      // Only those who asked before this run began are covered by it.
+      const covered = waiting;
+      waiting = [];
       try {
         const result = await runCatchUp(opts.connection(), {
           ...counter,
@@ -75,10 +83,13 @@ export function createDeafnessGuard(opts: DeafnessGuardOptions): DeafnessGuard {
           logger: log,
         });
         opts.metrics?.sweeps.inc({ outcome: result.stopped ? 'catch_up_stopped' : 'caught_up' });
+        if (result.stopped) waiting.push(...covered);
+        else for (const done of covered) done();
         return result;
       } catch (err) {
         // Not done: owed again from the same moment (a later request may have lowered it).
         owedSince = Math.min(owedSince ?? since, since);
+        waiting.push(...covered);
         throw err;
       }
     },
@@ -97,7 +108,7 @@ export function createDeafnessGuard(opts: DeafnessGuardOptions): DeafnessGuard {
           onCheck: (outcome) => opts.metrics?.driftChecks.inc({ outcome }),
           onDrift: (since) => {
             opts.rebuildSubscription();
-            guard.catchUp(since, 'drift');
+            void guard.catchUp(since, 'drift');
           },
         });
 
@@ -109,7 +120,9 @@ export function createDeafnessGuard(opts: DeafnessGuardOptions): DeafnessGuard {
     },
     catchUp: (since, reason) => {
       owedSince = Math.min(owedSince ?? since, since);
+      const done = new Promise<void>((resolve) => waiting.push(resolve));
       catchUps.trigger(`catch-up: ${reason}`);
+      return done;
     },
     idle: () => catchUps.idle(),
   };

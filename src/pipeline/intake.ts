@@ -3,15 +3,21 @@ import { isScorerError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { to18 } from '../salesforce/ids';
 import type { DeadLetter } from '../state/dead-letters';
+import { DealQueue } from './deal-queue';
 import { parseChangeEvent, replayIdOf, type ChangeEvent, type EventRoute } from './route-event';
-import { Watermark } from './watermark';
+import { Watermark, type Segment } from './watermark';
 
 /**
  * Takes change events as the stream delivers them and sees each one through: routed, its deals
  * scored and written (or dead-lettered), and only then counted into the replay watermark that the
  * checkpoint stores. A failure worth retrying (network, 5xx, the org's API limit, an expired token)
- * keeps the event unfinished and tries again later, so the checkpoint cannot pass it; a failure that
+ * keeps the work unfinished and tries again later, so the checkpoint cannot pass it; a failure that
  * will never succeed (a malformed event) is dead-lettered with its replay id. Nothing is dropped.
+ *
+ * Memory is bounded: nothing of an event is kept once it is routed but its deals (held per deal in
+ * the DealQueue, however many events name them) and its place in the watermark. At `maxPendingDeals`
+ * the intake stops holding ids: those events wait in the watermark for a catch-up sweep that rescores
+ * every deal modified since (CometD has no flow control, so a 100,000-change replay cannot be slowed).
  */
 
 export interface IntakeOptions {
@@ -21,34 +27,70 @@ export interface IntakeOptions {
   /** Finds the opportunities of related records (tasks, contact roles, …) the event did not name. */
   resolve: (route: Extract<EventRoute, { kind: 'resolve' }>) => Promise<string[]>;
   requestSweep: (reason: string) => void;
+  /** Rescores every deal modified after `since` (ms); resolves once a sweep that began after the call is done. */
+  catchUp: (since: number) => Promise<void>;
   deadLetter: (letter: DeadLetter) => Promise<void>;
   /** Persists the watermark; called after events finish, at most once per `checkpointEveryMs`. */
   saveCheckpoint: (replayId: number) => Promise<void>;
   initialReplayId: number | undefined;
   checkpointEveryMs?: number;
-  /** Delay before retry number `attempt` of a failed event. */
+  /** Delay before retry number `attempt` of failed work. */
   retryDelayMs: (attempt: number, err: unknown) => number;
+  /** Most deals (and related-record lookups) held at once; default 50,000. */
+  maxPendingDeals?: number;
   logger: Logger;
   metrics?: Metrics;
   now: () => number;
 }
 
+/** A catch-up starts this long before the first change not held: a save is stamped before it commits. */
+const CATCH_UP_MARGIN_MS = 60_000;
+const DEFAULT_MAX_PENDING = 50_000;
+/** Lookups of related records running at once; more wait in line (bounded by the cap). */
+const LOOKUPS_AT_ONCE = 2;
+
+interface Lookup {
+  route: Extract<EventRoute, { kind: 'resolve' }>;
+  ev: ChangeEvent;
+  seg: Segment;
+}
+
 export class EventIntake {
   private readonly watermark: Watermark;
+  private readonly deals: DealQueue;
   private maxSeen: number;
   private saved: number | undefined;
   private saving: Promise<void> = Promise.resolve();
   private saveTimer: NodeJS.Timeout | undefined;
   private readonly inFlight = new Set<Promise<void>>();
-  private readonly replayIds = new Map<string, number>();
+  private readonly lookups: Lookup[] = [];
+  private lookupsRunning = 0;
   private readonly stopping = new AbortController();
   private failure: string | undefined;
   private newestCommitValue: number | undefined;
+  /** The segment of this delivery's events not held; later ones of the same delivery join it. */
+  private notHeldSeg: Segment | undefined;
 
   constructor(private readonly opts: IntakeOptions) {
-    this.watermark = new Watermark(opts.initialReplayId);
+    this.watermark = new Watermark(opts.initialReplayId, () => this.scheduleSave());
     this.saved = opts.initialReplayId;
     this.maxSeen = opts.initialReplayId ?? Number.NEGATIVE_INFINITY;
+    this.deals = new DealQueue({
+      watermark: this.watermark,
+      submit: opts.submit,
+      cap: this.cap,
+      chunkSize: 200,
+      inFlight: 2,
+      retryDelayMs: opts.retryDelayMs,
+      worthRetrying,
+      onFailing: (reason) => (this.failure = reason),
+      onFailedForGood: (replayIds, err) => this.deadLetterDeals(replayIds, err),
+      onWritten: (at) => {
+        this.opts.metrics?.eventsProcessed.inc();
+        if (at !== undefined) this.opts.metrics?.lag.observe(Math.max(0, this.opts.now() - at) / 1000);
+      },
+      logger: opts.logger,
+    });
   }
 
   /** The newest replay id up to which every event is finished. */
@@ -56,8 +98,14 @@ export class EventIntake {
     return this.watermark.value;
   }
 
+  /** Pieces of work still open (deals waiting or in a batch, lookups, catch-ups, dead letters). */
   get outstanding(): number {
     return this.watermark.outstanding;
+  }
+
+  /** Deals held, waiting for their batch or in one. */
+  get pendingDeals(): number {
+    return this.deals.size;
   }
 
   /** The newest commitTimestamp among the events received (echoes and skipped ones too): the drift check's "seen". */
@@ -81,7 +129,7 @@ export class EventIntake {
 
   /** The change event behind an opportunity id, for dead letters. */
   replayIdOf(id: string): number | null {
-    return this.replayIds.get(to18(id)) ?? null;
+    return this.deals.replayIdOf(to18(id));
   }
 
   /** Called by the subscriber for every message, in delivery order; never throws. */
@@ -93,22 +141,25 @@ export class EventIntake {
       return;
     }
     if (replayId !== null) this.maxSeen = replayId;
-    const finish = replayId === null ? () => undefined : this.watermark.received(replayId);
-    const work = this.handle(message).then((finished) => {
-      if (!finished) return;
-      finish();
-      this.scheduleSave();
-    });
-    this.inFlight.add(work);
-    void work.finally(() => this.inFlight.delete(work));
+    let ev: ChangeEvent | undefined;
+    try {
+      ev = parseChangeEvent(message);
+      const at = ev.header.commitTimestamp;
+      if (typeof at === 'number') this.newestCommitValue = Math.max(this.newestCommitValue ?? at, at);
+      this.opts.metrics?.eventsReceived.inc({ entity: ev.header.entityName });
+      this.follow(ev, this.opts.route(ev));
+    } catch (err) {
+      const seg = this.openSegment(replayId);
+      this.track(seg, this.deadLetterEvent(message, ev, err));
+    }
   }
 
   /**
-   * Stops taking new work, waits up to `deadlineMs` for events in flight, then writes the checkpoint.
-   * Events still unfinished at the deadline are left out of it and come again after a restart.
+   * Stops taking new work, waits up to `deadlineMs` for the work in flight, then writes the checkpoint.
+   * Work still unfinished at the deadline is left out of it and comes again after a restart.
    */
   async drain(deadlineMs: number): Promise<void> {
-    const all = Promise.all([...this.inFlight]);
+    const all = Promise.all([this.deals.idle(), this.lookupsIdle(), ...this.inFlight]);
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<'late'>((resolve) => {
       timer = setTimeout(() => resolve('late'), deadlineMs);
@@ -120,8 +171,9 @@ export class EventIntake {
         { unfinished: this.outstanding },
         'Drain deadline reached; unfinished events will be replayed',
       );
-      this.stopping.abort();
     }
+    this.stopping.abort();
+    this.deals.stop();
     await this.flush();
   }
 
@@ -140,6 +192,10 @@ export class EventIntake {
     await this.saving;
   }
 
+  private get cap(): number {
+    return this.opts.maxPendingDeals ?? DEFAULT_MAX_PENDING;
+  }
+
   private scheduleSave(): void {
     if (this.saveTimer) return;
     this.saveTimer = setTimeout(() => {
@@ -154,53 +210,117 @@ export class EventIntake {
     this.saveTimer.unref();
   }
 
-  /** Resolves true when the event is finished (done, skipped or dead-lettered), false when abandoned. */
-  private async handle(message: unknown): Promise<boolean> {
-    let ev: ChangeEvent | undefined;
-    try {
-      ev = parseChangeEvent(message);
-      const at = ev.header.commitTimestamp;
-      if (typeof at === 'number') this.newestCommitValue = Math.max(this.newestCommitValue ?? at, at);
-      this.opts.metrics?.eventsReceived.inc({ entity: ev.header.entityName });
-      const route = this.opts.route(ev);
-      const finished = await this.follow(ev, route);
-      if (finished) this.observeLag(ev);
-      return finished;
-    } catch (err) {
-      await this.deadLetterEvent(message, ev, err);
-      return true;
-    }
-  }
-
-  private async follow(ev: ChangeEvent, route: EventRoute): Promise<boolean> {
+  private follow(ev: ChangeEvent, route: EventRoute): void {
     const log = this.opts.logger;
     switch (route.kind) {
       case 'skip':
         this.opts.metrics?.eventsSkipped.inc({ reason: route.reason.split(' ')[0] });
         log.debug({ replayId: ev.replayId, reason: route.reason }, 'Change event skipped');
-        return true;
+        return this.watermark.join(ev.replayId);
       case 'sweep':
         log.warn({ replayId: ev.replayId, reason: route.reason }, 'Change event asks for a sweep');
         this.opts.requestSweep(route.reason);
-        return true;
-      case 'resolve': {
-        const found = await this.withRetry(ev, () => this.opts.resolve(route));
-        if (found === undefined) return false;
-        return found.value.length === 0 || this.scoreIds(ev, found.value);
-      }
+        return this.watermark.join(ev.replayId);
+      case 'resolve':
+        if (this.lookups.length + this.deals.size >= this.cap)
+          return this.notHeld(ev, route.recordIds.length);
+        this.lookups.push({ route, ev, seg: this.openSegment(ev.replayId, 1) });
+        return this.runLookups();
       case 'score':
-        return this.scoreIds(ev, route.ids);
+        return this.take(ev, route.ids.map(to18), undefined);
     }
   }
 
-  private async scoreIds(ev: ChangeEvent, ids: string[]): Promise<boolean> {
-    const full = ids.map(to18);
-    for (const id of full) this.replayIds.set(id, ev.replayId);
-    const done = await this.withRetry(ev, () => this.opts.submit(full));
-    for (const id of full) if (this.replayIds.get(id) === ev.replayId) this.replayIds.delete(id);
-    if (done === undefined) return false;
-    this.opts.metrics?.eventsProcessed.inc();
-    return true;
+  /** Holds the event's deals; `seg` when the event already has one (a lookup), else one is opened. */
+  private take(ev: ChangeEvent, ids: string[], seg: Segment | undefined): void {
+    const fresh = ids.filter((id) => !this.deals.has(id));
+    const at = ev.header.commitTimestamp;
+    if (!this.deals.fits(fresh.length)) return this.notHeld(ev, fresh.length, seg);
+    if (fresh.length === 0 && seg === undefined) {
+      // Every deal already waits for a batch that will see this change too.
+      for (const id of ids) this.deals.touch(id, ev.replayId);
+      return this.watermark.join(ev.replayId);
+    }
+    const target = seg ?? this.watermark.open(ev.replayId);
+    for (const id of ids) this.deals.add(id, target, ev.replayId, at);
+    this.watermark.settle();
+  }
+
+  /**
+   * At the cap: the ids are not held. The event waits in the watermark until a catch-up sweep that
+   * starts after it has rescored every deal modified since its commit; the events of one delivery
+   * share a segment and a catch-up.
+   */
+  private notHeld(ev: ChangeEvent, ids: number, seg?: Segment): void {
+    this.opts.metrics?.idsNotHeld.inc(ids);
+    if (seg === undefined && this.notHeldSeg && this.watermark.joinIf(this.notHeldSeg, ev.replayId)) return;
+    const target = seg ?? this.openSegment(ev.replayId);
+    const since = (ev.header.commitTimestamp ?? this.opts.now()) - CATCH_UP_MARGIN_MS;
+    this.watermark.hold(target);
+    if (seg === undefined) {
+      this.notHeldSeg = target;
+      // A catch-up can only start on a later turn of the event loop: the rest of this delivery may join.
+      queueMicrotask(() => {
+        if (this.notHeldSeg === target) this.notHeldSeg = undefined;
+      });
+      this.opts.logger.warn(
+        { replayId: ev.replayId, cap: this.cap, since: new Date(since).toISOString() },
+        'Pending deals at the cap; not holding ids, a catch-up sweep covers them',
+      );
+    }
+    void this.opts.catchUp(since).then(() => this.watermark.release(target));
+  }
+
+  private runLookups(): void {
+    while (this.lookupsRunning < LOOKUPS_AT_ONCE && this.lookups.length > 0) {
+      const next = this.lookups.shift() as Lookup;
+      this.lookupsRunning++;
+      this.track(
+        next.seg,
+        this.lookUp(next).finally(() => {
+          this.lookupsRunning--;
+          this.runLookups();
+        }),
+      );
+      // The hold it had while waiting in line; `track` holds it while the lookup runs.
+      this.watermark.release(next.seg);
+    }
+  }
+
+  private async lookUp({ route, ev, seg }: Lookup): Promise<void> {
+    try {
+      const found = await this.withRetry(ev, () => this.opts.resolve(route));
+      // The drain gave up: the segment stays held, the event is replayed after the restart.
+      if (found === undefined) return new Promise<void>(() => undefined);
+      if (found.value.length > 0) this.take(ev, found.value.map(to18), seg);
+    } catch (err) {
+      await this.deadLetterEvent(undefined, ev, err);
+    }
+  }
+
+  private lookupsIdle(): Promise<void> {
+    return new Promise((resolve) => {
+      const check = () => {
+        if (this.lookups.length === 0 && this.lookupsRunning === 0) resolve();
+        else setTimeout(check, 20).unref();
+      };
+      check();
+    });
+  }
+
+  /** A segment for one event, with `holds` pieces of work; a message without a replay id gets a detached one. */
+  private openSegment(replayId: number | null, holds = 0): Segment {
+    const seg = replayId === null ? { last: Number.NaN, open: 0 } : this.watermark.open(replayId);
+    if (holds > 0) this.watermark.hold(seg, holds);
+    return seg;
+  }
+
+  /** Holds `seg` while `work` runs; released when it ends. */
+  private track(seg: Segment, work: Promise<void>): void {
+    this.watermark.hold(seg);
+    const p = work.then(() => this.watermark.release(seg));
+    this.inFlight.add(p);
+    void p.finally(() => this.inFlight.delete(p));
   }
 
   /** Runs `work` until it succeeds or fails for good (thrown); undefined when the drain gave up on it. */
@@ -245,12 +365,24 @@ export class EventIntake {
     });
   }
 
+  private async deadLetterDeals(replayIds: Map<string, number | null>, err: unknown): Promise<void> {
+    for (const [id, replayId] of replayIds) {
+      await this.writeLetter({ replayId, recordIds: [id] }, err);
+    }
+  }
+
   private async deadLetterEvent(message: unknown, ev: ChangeEvent | undefined, err: unknown): Promise<void> {
+    await this.writeLetter(
+      { replayId: ev?.replayId ?? replayIdOf(message), recordIds: ev?.header.recordIds ?? [] },
+      err,
+    );
+  }
+
+  private async writeLetter(what: Pick<DeadLetter, 'replayId' | 'recordIds'>, err: unknown): Promise<void> {
     const code = isScorerError(err) ? err.code : 'INTERNAL';
     const letter: DeadLetter = {
       at: new Date(this.opts.now()).toISOString(),
-      replayId: ev?.replayId ?? replayIdOf(message),
-      recordIds: ev?.header.recordIds ?? [],
+      ...what,
       code,
       reason: err instanceof Error ? err.message : String(err),
     };
@@ -269,11 +401,6 @@ export class EventIntake {
       );
       throw writeErr;
     }
-  }
-
-  private observeLag(ev: ChangeEvent): void {
-    const at = ev.header.commitTimestamp;
-    if (typeof at === 'number') this.opts.metrics?.lag.observe(Math.max(0, this.opts.now() - at) / 1000);
   }
 }
 
