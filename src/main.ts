@@ -119,6 +119,7 @@ export async function startService(
   const intake = new EventIntake({
     route: (ev) => routeEvent(ev, { commitment: rulebook.fields.commitment, isEcho }),
     submit: (ids) => batcher.add(ids),
+    busy: () => batcher.depth,
     resolve: (route) => resolver.resolve(route),
     requestSweep: (reason) => void scheduler.trigger(reason),
     catchUp: (since) => guard.catchUp(since, 'ids not held at MAX_PENDING_DEALS'),

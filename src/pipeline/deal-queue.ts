@@ -3,22 +3,23 @@ import type { Segment, Watermark } from './watermark';
 
 /**
  * The change events' pending work, held per deal: one entry per opportunity waiting to be scored,
- * however many events named it, with the oldest watermark segment that needs it. Chunks of waiting
- * deals go to the batch path a few at a time; a chunk that fails for a passing reason comes back and
- * is retried with backoff; one that fails for good is handed to `onFailedForGood` (dead letters). The
- * number of waiting deals is capped: `add` refuses a new deal at the cap, and the caller leaves it to
- * a catch-up sweep.
+ * however many events named it, with the oldest watermark segment that needs it. Waiting deals go to
+ * the batch path while it has little queued (`busy`), each settling on its own: a deal whose row is
+ * locked waits out its delayed retry without holding up the others. A deal that fails for a passing
+ * reason comes back and is retried with backoff; one that fails for good is handed to
+ * `onFailedForGood` (dead letters). The number of deals is capped: `add` refuses a new deal at the
+ * cap, and the caller leaves it to a catch-up sweep.
  */
 
 export interface DealQueueOptions {
   watermark: Watermark;
-  /** The batch path: resolves when these ids are scored and written. */
+  /** The batch path, one deal a time (it coalesces them): resolves when it is scored and written. */
   submit: (ids: string[]) => Promise<void>;
+  /** Ids queued in the batch path and not yet in a batch; deals are handed over while it is below `maxBusy`. */
+  busy: () => number;
+  maxBusy: number;
   /** Most deals held; beyond it `add` refuses new ones. */
   cap: number;
-  chunkSize: number;
-  /** Chunks handed to the batch path at once (the batcher coalesces what waits). */
-  inFlight: number;
   retryDelayMs: (attempt: number, err: unknown) => number;
   worthRetrying: (err: unknown) => boolean;
   onFailing: (reason: string | undefined) => void;
@@ -40,7 +41,6 @@ export class DealQueue {
   private readonly pending = new Map<string, Waiting>();
   /** Deals handed to the batch path, by id (the newest replay id is still wanted for dead letters). */
   private readonly taken = new Map<string, Waiting>();
-  private running = 0;
   private attempt = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -91,7 +91,7 @@ export class DealQueue {
 
   /** Resolves when nothing waits and nothing is in flight. */
   idle(): Promise<void> {
-    if (this.size === 0 && this.running === 0) return Promise.resolve();
+    if (this.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -116,71 +116,55 @@ export class DealQueue {
   }
 
   private pump(): void {
-    while (!this.stopped && !this.retryTimer && this.running < this.opts.inFlight && this.pending.size > 0) {
-      const part: [string, Waiting][] = [];
-      for (const entry of this.pending) {
-        part.push(entry);
-        if (part.length >= this.opts.chunkSize) break;
-      }
-      for (const [id, w] of part) {
-        this.pending.delete(id);
-        this.taken.set(id, w);
-      }
-      this.running++;
-      void this.run(part).finally(() => {
-        this.running--;
-        this.pump();
-        if (this.size === 0 && this.running === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+    for (const [id, w] of this.pending) {
+      if (this.stopped || this.retryTimer || this.opts.busy() >= this.opts.maxBusy) return;
+      this.pending.delete(id);
+      this.taken.set(id, w);
+      void this.run(id, w).finally(() => {
+        this.pumpSoon();
+        if (this.size === 0) for (const wake of this.idleWaiters.splice(0)) wake();
       });
     }
   }
 
-  private async run(part: [string, Waiting][]): Promise<void> {
+  private async run(id: string, w: Waiting): Promise<void> {
     const wm = this.opts.watermark;
     try {
-      await this.opts.submit(part.map(([id]) => id));
+      await this.opts.submit([id]);
       this.attempt = 0;
       this.opts.onFailing(undefined);
-      for (const [id, w] of part) {
-        this.taken.delete(id);
-        this.opts.onWritten?.(w.commitTimestamp);
-        wm.release(w.seg);
-      }
+      this.taken.delete(id);
+      this.opts.onWritten?.(w.commitTimestamp);
+      wm.release(w.seg);
     } catch (err) {
-      if (this.opts.worthRetrying(err)) return this.requeue(part, err);
-      const replayIds = new Map(part.map(([id, w]) => [id, w.replayId]));
-      // A dead letter that cannot be written throws on: the segments stay held, the checkpoint too.
-      await this.opts.onFailedForGood(replayIds, err);
-      for (const [id, w] of part) {
-        this.taken.delete(id);
-        wm.release(w.seg);
-      }
+      if (this.opts.worthRetrying(err)) return this.requeue(id, w, err);
+      // A dead letter that cannot be written throws on: the segment stays held, the checkpoint too.
+      await this.opts.onFailedForGood(new Map([[id, w.replayId]]), err);
+      this.taken.delete(id);
+      wm.release(w.seg);
     }
   }
 
-  /** Back to waiting, with their older segments, and a pause before the next chunk. */
-  private requeue(part: [string, Waiting][], err: unknown): void {
-    for (const [id, w] of part) {
-      this.taken.delete(id);
-      const newer = this.pending.get(id);
-      // Named again meanwhile: one entry, with the older segment (it blocks the checkpoint anyway).
-      if (newer) {
-        this.opts.watermark.release(newer.seg);
-        this.pending.delete(id);
-        w.replayId = newer.replayId;
-      }
-      this.pending.set(id, w);
+  /** Back to waiting, with its older segment; one pause for all deals of a failed batch. */
+  private requeue(id: string, w: Waiting, err: unknown): void {
+    this.taken.delete(id);
+    const newer = this.pending.get(id);
+    // Named again meanwhile: one entry, with the older segment (it blocks the checkpoint anyway).
+    if (newer) {
+      this.opts.watermark.release(newer.seg);
+      this.pending.delete(id);
+      w.replayId = newer.replayId;
     }
+    this.pending.set(id, w);
+    if (this.retryTimer || this.stopped) return;
     this.attempt++;
     const delay = this.opts.retryDelayMs(this.attempt, err);
     const code = (err as { code?: string }).code;
     this.opts.onFailing(`${code ?? 'ERROR'}: ${(err as Error).message}`);
     this.opts.logger.warn(
-      { deals: part.length, attempt: this.attempt, retryInMs: delay, code, err },
+      { waiting: this.pending.size, attempt: this.attempt, retryInMs: delay, code, err },
       'Changed deals not written; trying again',
     );
-    if (this.stopped) return;
-    clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       this.pump();

@@ -1,9 +1,10 @@
 import type { Metrics } from '../http/metrics';
-import { isScorerError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { to18 } from '../salesforce/ids';
 import type { DeadLetter } from '../state/dead-letters';
 import { DealQueue } from './deal-queue';
+import { WorkLine } from './work-line';
+import { retryUntilDone, worthRetrying, writeDeadLetter } from './retry-until';
 import { parseChangeEvent, replayIdOf, type ChangeEvent, type EventRoute } from './route-event';
 import { Watermark, type Segment } from './watermark';
 
@@ -24,6 +25,8 @@ export interface IntakeOptions {
   route: (ev: ChangeEvent) => EventRoute;
   /** The batch path: resolves when these opportunity ids are scored and written. */
   submit: (ids: string[]) => Promise<void>;
+  /** Ids queued in the batch path and not yet in a batch (the batcher's depth). */
+  busy?: () => number;
   /** Finds the opportunities of related records (tasks, contact roles, …) the event did not name. */
   resolve: (route: Extract<EventRoute, { kind: 'resolve' }>) => Promise<string[]>;
   requestSweep: (reason: string) => void;
@@ -63,8 +66,8 @@ export class EventIntake {
   private saving: Promise<void> = Promise.resolve();
   private saveTimer: NodeJS.Timeout | undefined;
   private readonly inFlight = new Set<Promise<void>>();
-  private readonly lookups: Lookup[] = [];
-  private lookupsRunning = 0;
+  /** Lookups of related records' opportunities; each holds its event's segment while it waits and runs. */
+  private readonly lookups = new WorkLine<Lookup>(LOOKUPS_AT_ONCE, (l) => this.lookUp(l));
   private readonly stopping = new AbortController();
   private failure: string | undefined;
   private newestCommitValue: number | undefined;
@@ -78,9 +81,10 @@ export class EventIntake {
     this.deals = new DealQueue({
       watermark: this.watermark,
       submit: opts.submit,
+      busy: opts.busy ?? (() => 0),
+      // Two batches' worth queued keeps the batch path full; the rest waits here, once per deal.
+      maxBusy: 400,
       cap: this.cap,
-      chunkSize: 200,
-      inFlight: 2,
       retryDelayMs: opts.retryDelayMs,
       worthRetrying,
       onFailing: (reason) => (this.failure = reason),
@@ -159,7 +163,7 @@ export class EventIntake {
    * Work still unfinished at the deadline is left out of it and comes again after a restart.
    */
   async drain(deadlineMs: number): Promise<void> {
-    const all = Promise.all([this.deals.idle(), this.lookupsIdle(), ...this.inFlight]);
+    const all = Promise.all([this.deals.idle(), this.lookups.idle(), ...this.inFlight]);
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<'late'>((resolve) => {
       timer = setTimeout(() => resolve('late'), deadlineMs);
@@ -222,10 +226,8 @@ export class EventIntake {
         this.opts.requestSweep(route.reason);
         return this.watermark.join(ev.replayId);
       case 'resolve':
-        if (this.lookups.length + this.deals.size >= this.cap)
-          return this.notHeld(ev, route.recordIds.length);
-        this.lookups.push({ route, ev, seg: this.openSegment(ev.replayId, 1) });
-        return this.runLookups();
+        if (this.lookups.size + this.deals.size >= this.cap) return this.notHeld(ev, route.recordIds.length);
+        return this.lookups.push({ route, ev, seg: this.openSegment(ev.replayId, 1) });
       case 'score':
         return this.take(ev, route.ids.map(to18), undefined);
     }
@@ -271,41 +273,27 @@ export class EventIntake {
     void this.opts.catchUp(since).then(() => this.watermark.release(target));
   }
 
-  private runLookups(): void {
-    while (this.lookupsRunning < LOOKUPS_AT_ONCE && this.lookups.length > 0) {
-      const next = this.lookups.shift() as Lookup;
-      this.lookupsRunning++;
-      this.track(
-        next.seg,
-        this.lookUp(next).finally(() => {
-          this.lookupsRunning--;
-          this.runLookups();
-        }),
-      );
-      // The hold it had while waiting in line; `track` holds it while the lookup runs.
-      this.watermark.release(next.seg);
-    }
-  }
-
   private async lookUp({ route, ev, seg }: Lookup): Promise<void> {
+    let release = true;
     try {
-      const found = await this.withRetry(ev, () => this.opts.resolve(route));
+      const found = await retryUntilDone(
+        () => this.opts.resolve(route),
+        {
+          retryDelayMs: this.opts.retryDelayMs,
+          signal: this.stopping.signal,
+          onFailing: (reason) => (this.failure = reason),
+          logger: this.opts.logger,
+        },
+        { replayId: ev.replayId },
+      );
       // The drain gave up: the segment stays held, the event is replayed after the restart.
-      if (found === undefined) return new Promise<void>(() => undefined);
-      if (found.value.length > 0) this.take(ev, found.value.map(to18), seg);
+      if (found === undefined) release = false;
+      else if (found.value.length > 0) this.take(ev, found.value.map(to18), seg);
     } catch (err) {
       await this.deadLetterEvent(undefined, ev, err);
     }
-  }
-
-  private lookupsIdle(): Promise<void> {
-    return new Promise((resolve) => {
-      const check = () => {
-        if (this.lookups.length === 0 && this.lookupsRunning === 0) resolve();
-        else setTimeout(check, 20).unref();
-      };
-      check();
-    });
+    // `take` has put its own holds on the segment for the deals found.
+    if (release) this.watermark.release(seg);
   }
 
   /** A segment for one event, with `holds` pieces of work; a message without a replay id gets a detached one. */
@@ -323,96 +311,17 @@ export class EventIntake {
     void p.finally(() => this.inFlight.delete(p));
   }
 
-  /** Runs `work` until it succeeds or fails for good (thrown); undefined when the drain gave up on it. */
-  private async withRetry<T>(ev: ChangeEvent, work: () => Promise<T>): Promise<{ value: T } | undefined> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const value = await work();
-        this.failure = undefined;
-        return { value };
-      } catch (err) {
-        if (!worthRetrying(err)) throw err;
-        this.failure = `${isScorerError(err) ? err.code : 'ERROR'}: ${(err as Error).message}`;
-        const delay = this.opts.retryDelayMs(attempt, err);
-        this.opts.logger.warn(
-          {
-            replayId: ev.replayId,
-            attempt,
-            retryInMs: delay,
-            code: isScorerError(err) ? err.code : undefined,
-            err,
-          },
-          'Change event not finished; trying again',
-        );
-        if (!(await this.sleep(delay))) return undefined;
-      }
-    }
-  }
-
-  private sleep(ms: number): Promise<boolean> {
-    const signal = this.stopping.signal;
-    if (signal.aborted) return Promise.resolve(false);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(true);
-      }, ms);
-      const onAbort = () => {
-        clearTimeout(timer);
-        resolve(false);
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
-  }
-
   private async deadLetterDeals(replayIds: Map<string, number | null>, err: unknown): Promise<void> {
     for (const [id, replayId] of replayIds) {
-      await this.writeLetter({ replayId, recordIds: [id] }, err);
+      await writeDeadLetter(this.opts, { replayId, recordIds: [id] }, err);
     }
   }
 
   private async deadLetterEvent(message: unknown, ev: ChangeEvent | undefined, err: unknown): Promise<void> {
-    await this.writeLetter(
+    await writeDeadLetter(
+      this.opts,
       { replayId: ev?.replayId ?? replayIdOf(message), recordIds: ev?.header.recordIds ?? [] },
       err,
     );
   }
-
-  private async writeLetter(what: Pick<DeadLetter, 'replayId' | 'recordIds'>, err: unknown): Promise<void> {
-    const code = isScorerError(err) ? err.code : 'INTERNAL';
-    const letter: DeadLetter = {
-      at: new Date(this.opts.now()).toISOString(),
-      ...what,
-      code,
-      reason: err instanceof Error ? err.message : String(err),
-    };
-    this.opts.metrics?.deadLetters.inc({ code });
-    this.opts.logger.error(
-      { replayId: letter.replayId, code, reason: letter.reason },
-      'Change event dead-lettered',
-    );
-    try {
-      await this.opts.deadLetter(letter);
-    } catch (writeErr) {
-      // Losing the dead letter too would lose the event: stop the process, the checkpoint holds it.
-      this.opts.logger.fatal(
-        { err: writeErr, replayId: letter.replayId },
-        'Cannot write the dead-letter file',
-      );
-      throw writeErr;
-    }
-  }
-}
-
-/**
- * A whole batch failing is never about one record (row failures are dead-lettered by the write-back):
- * it is the network, the org (5xx, locks, its daily limit, an expired token) or its configuration (a
- * field the integration user cannot read). All of these get better only with time or an operator, and
- * dead-lettering every event meanwhile would move the checkpoint past changes nobody wrote, so they
- * are retried with backoff and /readyz says why. What is wrong with the event itself, or a bug, is
- * dead-lettered.
- */
-function worthRetrying(err: unknown): boolean {
-  if (!isScorerError(err)) return false;
-  return err.retryable || err.kind === 'org' || err.kind === 'network';
 }
