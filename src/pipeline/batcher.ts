@@ -6,6 +6,12 @@ import { ScorerError } from '../lib/errors';
  * so no record is ever in two batches at once. The pending set is bounded: `add` waits while it is full.
  * That bounds the ids in play, not the events: CometD has no flow control, so events beyond it wait in
  * the intake as small pending promises (the sweep, which pages, does feel the wait).
+ *
+ * Ids a batch hands back (`later`: rows another transaction still locks) wait out a growing delay and
+ * come back into the pending set; their waiters stay unsettled until a later batch finishes them. The
+ * delays live in memory only, and need not be durable: a waiter that has not settled keeps its change
+ * event unfinished, so the replay checkpoint stays before that event, and after a crash or a restart
+ * the org replays it and the row is tried afresh. Nothing is lost; at worst the row is written again.
  */
 
 /** What a batch can hand back: ids it could not finish now but will later (rows another transaction locks). */
