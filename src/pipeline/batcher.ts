@@ -4,8 +4,9 @@ import { ScorerError } from '../lib/errors';
  * Coalesces opportunity ids into batches: one seller edit often produces several change events within
  * a second, and scoring 200 deals costs the same few queries as scoring one. Batches run one at a time,
  * so no record is ever in two batches at once. The pending set is bounded: `add` waits while it is full.
- * That bounds the ids in play, not the events: CometD has no flow control, so events beyond it wait in
- * the intake as small pending promises (the sweep, which pages, does feel the wait).
+ * CometD has no flow control, so the change events' deals beyond it wait in the intake, once per deal
+ * (see DealQueue), which hands them over while the pending set is short; the sweep, which pages, feels
+ * the wait.
  *
  * Ids a batch hands back (`later`: rows another transaction still locks) wait out a growing delay and
  * come back into the pending set; their waiters stay unsettled until a later batch finishes them. The
