@@ -13,9 +13,11 @@ import { createLogger, type Logger } from './lib/logger';
 import { DEFAULT_RULEBOOK_FILE, loadRulebookFile, type Rulebook } from './rules/load-rulebook';
 import { createConnection, loadSnapshots, type ApiCallKind } from './salesforce';
 import { jsforceRefreshFn } from './salesforce/auth';
+import { orgError } from './salesforce/org-errors';
 import { ParentResolver } from './salesforce/resolve-parents';
 import { ChangeSubscriber } from './salesforce/subscriber';
 import { Batcher } from './pipeline/batcher';
+import { createDeafnessGuard } from './pipeline/deafness-guard';
 import { createEchoFilter } from './pipeline/echo-filter';
 import { EventIntake } from './pipeline/intake';
 import { PauseGate } from './pipeline/pause-gate';
@@ -57,6 +59,13 @@ export interface ServiceTuning {
   writeTimeoutMs?: number;
   checkpointEveryMs?: number;
   writeRetryBaseMs?: number;
+  /** Drift check interval and grace; the interval overrides DRIFT_CHECK_INTERVAL. */
+  driftCheckMs?: number;
+  driftGraceMs?: number;
+  driftSlackMs?: number;
+  /** First delay and cap of the delayed retries of a locked row; the cap overrides LOCK_RETRY_MAX_DELAY. */
+  lockRetryBaseMs?: number;
+  lockRetryMaxMs?: number;
   now?: () => number;
   logger?: Logger;
   onApiCall?: (kind: ApiCallKind) => void;
@@ -73,6 +82,11 @@ export interface RunningService {
   loginLink(): string;
   /** Runs a sweep now (or joins the running one). */
   sweep(reason: string): Promise<SweepResult | undefined>;
+  /**
+   * Settles when the service cannot go on and must stop (the org refused a token that cannot be
+   * refreshed); `serve` then closes it and exits with the error and its fix. Never settles otherwise.
+   */
+  fatal: Promise<ScorerError>;
   close(): Promise<void>;
 }
 
@@ -91,6 +105,13 @@ export async function startService(
   // Does the org have what the rulebook maps? Kept, so a rules reload is checked without calling it.
   const orgShape = await describeForRulebook(conn, rulebook);
   rulebook = fitToOrg(rulebook, orgShape, logger);
+  let fail: (err: ScorerError) => void = () => undefined;
+  const fatal = new Promise<ScorerError>((resolve) => {
+    fail = (err) => {
+      logger.fatal({ code: err.code, reason: err.message }, 'Stopping: the org refused the access token');
+      resolve(err);
+    };
+  });
   const checkpoints = new CheckpointStore(env.STATE_DIR, env.CDC_CHANNEL);
   const deadLetters = new DeadLetterStore(env.STATE_DIR);
   const stored = await checkpoints.load();
@@ -108,8 +129,11 @@ export async function startService(
   const intake = new EventIntake({
     route: (ev) => routeEvent(ev, { commitment: rulebook.fields.commitment, isEcho }),
     submit: (ids) => batcher.add(ids),
+    busy: () => batcher.depth,
     resolve: (route) => resolver.resolve(route),
     requestSweep: (reason) => void scheduler.trigger(reason),
+    catchUp: (since) => guard.catchUp(since, 'ids not held at MAX_PENDING_DEALS'),
+    maxPendingDeals: env.MAX_PENDING_DEALS,
     deadLetter: (letter) => deadLetters.add(letter),
     saveCheckpoint: (replayId) => checkpoints.save(replayId, new Date(now())),
     initialReplayId: stored,
@@ -141,17 +165,24 @@ export async function startService(
     windowMs: tuning.batchWindowMs ?? 250,
     maxBatch: 200,
     maxPending: 2000,
-    process: async (ids) => {
+    // Locked rows wait out the lock with growing delays (see `lockRetryDelay`); their events stay
+    // unfinished meanwhile, so the checkpoint never passes them and a restart replays them.
+    laterDelayMs: lockRetryDelay(env, tuning),
+    process: async (ids, { finalTry }) => {
       await gate.wait();
       metrics.queueDepth.set(batcher.depth);
       try {
-        await processBatch(ids, batchDeps);
+        const outcome = await processBatch(ids, { ...batchDeps, deferLocked: (id) => !finalTry(id) });
+        return { later: outcome.later };
       } catch (err) {
         metrics.batches.inc({ outcome: 'failed' });
         // REQUEST_LIMIT_EXCEEDED or our own budget line: stop calling the org for a while. The
         // events stay unfinished, so the checkpoint stays where it is until they are written.
         if (err instanceof ScorerError && err.code === 'ORG_LIMIT_EXCEEDED')
           gate.pauseFor(limitPauseMs, err.message);
+        // REST 401 on a token nobody can refresh: nothing gets better until an operator acts.
+        if (!org.refreshable && err instanceof ScorerError && err.code === 'ORG_AUTH_FAILED')
+          fail(tokenRefused(err));
         throw err;
       }
     },
@@ -174,6 +205,22 @@ export async function startService(
     },
   });
 
+  const guardLogger = logger.child({ component: 'drift' });
+  const guard = createDeafnessGuard({
+    connection: () => conn,
+    channel: env.CDC_CHANNEL,
+    commitment: rulebook.fields.commitment,
+    intervalMs: tuning.driftCheckMs ?? parseInterval(env.DRIFT_CHECK_INTERVAL),
+    graceMs: tuning.driftGraceMs ?? 60_000,
+    slackMs: tuning.driftSlackMs,
+    newestSeen: () => intake.newestCommit,
+    rebuildSubscription: () => subscriber.rebuildNow('drift'),
+    submit: (ids) => batcher.add(ids),
+    logger: guardLogger,
+    metrics,
+    onApiCall: tuning.onApiCall,
+  });
+
   let authProblem: string | undefined;
   const subscriber = new ChangeSubscriber({
     channel: env.CDC_CHANNEL,
@@ -183,6 +230,8 @@ export async function startService(
     replayFrom: () => intake.checkpoint ?? (subscribed ? -2 : undefined),
     onMessage: (message) => intake.accept(message),
     refreshAuth: async () => {
+      // A ready token cannot be renewed; a passing streaming 401 is no reason to stop while REST takes it.
+      if (!org.refreshable) return confirmToken();
       try {
         conn.accessToken = await org.refresh();
         conn.instanceUrl = org.instanceUrl;
@@ -219,6 +268,22 @@ export async function startService(
       onApiCall: tuning.onApiCall,
     }),
   });
+  /** One REST call with the token as it is: a 401 stops the service, naming the fix; other failures are retried. */
+  async function confirmToken(): Promise<void> {
+    try {
+      tuning.onApiCall?.('query');
+      await conn.limits();
+      authProblem = undefined;
+    } catch (err) {
+      const e = orgError(err, 'Checking the access token over REST failed');
+      if (e.code !== 'ORG_AUTH_FAILED') throw e;
+      const refused = tokenRefused(e);
+      authProblem = refused.message;
+      fail(refused);
+      throw refused;
+    }
+  }
+
   const app = createApp({
     pages,
     logger,
@@ -266,13 +331,17 @@ export async function startService(
   logger.info({ org: org.describe(), channel: env.CDC_CHANNEL, replayFrom: stored ?? -1, port }, 'Starting');
   let subscribed = false;
   try {
-    await subscriber.start();
+    // A refused ready token fails the start at once instead of after the subscribe deadline.
+    await Promise.race([subscriber.start(), fatal.then((err) => Promise.reject(err))]);
     subscribed = true;
   } catch (err) {
+    await subscriber.stop();
     await new Promise((resolve) => server.close(resolve));
+    if (err instanceof ScorerError && err.code === 'ORG_TOKEN_REFUSED') throw err;
     throw new ScorerError('ORG_REQUEST_FAILED', (err as Error).message, { cause: err, retryable: false });
   }
   scheduler.start();
+  guard.start();
   // With no checkpoint, only new events arrive: score the deals that exist now once.
   if (stored === undefined) void scheduler.trigger('first start');
 
@@ -285,6 +354,7 @@ export async function startService(
     intake: intake,
     subscriber,
     connection: conn,
+    fatal,
     sweep: async (reason) => {
       scheduler.trigger(reason);
       await scheduler.idle();
@@ -296,6 +366,7 @@ export async function startService(
         // Release held batches first, or a sweep waiting at the gate keeps the scheduler from stopping.
         gate.release();
         await scheduler.stop();
+        await guard.stop();
         await intake.drain(tuning.drainMs ?? 10_000);
         gate.release();
         await batcher.close().catch((err: unknown) => logger.warn({ err }, 'A batch failed while closing'));
@@ -380,6 +451,27 @@ export async function sweepOnce(env: Env, org: OrgAccess, opts: SweepOnceOptions
 function displayHost(host: string | undefined): string {
   if (host === undefined || host === '0.0.0.0' || host === '::') return '127.0.0.1';
   return host.includes(':') ? `[${host}]` : host;
+}
+
+/**
+ * A row another transaction keeps locked past the write's own attempts (~6 s) is tried again after
+ * base × 2^(n-1), capped at LOCK_RETRY_MAX_DELAY, for LOCK_RETRY_ATTEMPTS more tries (by default
+ * 5 s, 10 s, … 5 min: over an hour in all) and only then dead-lettered: by then the org refuses the
+ * row for good (a record stuck in an approval lock, say), not for a moment.
+ */
+function lockRetryDelay(env: Env, tuning: ServiceTuning): (attempt: number) => number | undefined {
+  const base = tuning.lockRetryBaseMs ?? 5000;
+  const max = tuning.lockRetryMaxMs ?? parseInterval(env.LOCK_RETRY_MAX_DELAY) ?? 300_000;
+  return (attempt) =>
+    attempt > env.LOCK_RETRY_ATTEMPTS ? undefined : Math.min(max, base * 2 ** (attempt - 1));
+}
+
+function tokenRefused(err: ScorerError): ScorerError {
+  return new ScorerError(
+    'ORG_TOKEN_REFUSED',
+    `The org refused the access token over REST, and a ready token cannot be refreshed (${err.message})`,
+    { cause: err },
+  );
 }
 
 export function connectTo(env: Env, org: OrgAccess): Connection {

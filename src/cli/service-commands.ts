@@ -23,8 +23,9 @@ export function addServiceCommands(
         const service = await startService(env, await configuredOrg(env, logger), { logger });
         // On stderr, beside the JSON log on stdout, and through no logger: see signInLine.
         process.stderr.write(`${signInLine(service.loginLink())}\n`);
-        await untilSignal();
+        const fatal = await Promise.race([untilSignal().then(() => undefined), service.fatal]);
         await service.close();
+        if (fatal) throw fatal;
       }),
     );
 

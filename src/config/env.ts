@@ -53,6 +53,42 @@ export const envSchema = z
           ctx.addIssue({ code: 'custom', message: (err as Error).message });
         }
       }),
+    // How often the org is asked (1 API call) whether records changed that no event announced.
+    DRIFT_CHECK_INTERVAL: z
+      .string()
+      .default('5m')
+      .superRefine((value, ctx) => {
+        try {
+          parseInterval(value);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        }
+      }),
+    // The longest wait between delayed retries of a row another transaction keeps locked.
+    LOCK_RETRY_MAX_DELAY: z
+      .string()
+      .default('5m')
+      .superRefine((value, ctx) => {
+        try {
+          if (parseInterval(value) === undefined) ctx.addIssue({ code: 'custom', message: 'cannot be off' });
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        }
+      }),
+    // How many delayed retries a locked row gets before it is dead-lettered.
+    LOCK_RETRY_ATTEMPTS: z.coerce
+      .number()
+      .int('must be a whole number')
+      .min(0, 'must be 0 or more')
+      .max(1000, 'must be at most 1000')
+      .default(20),
+    // Most changed deals held in memory; beyond it a catch-up sweep by SystemModstamp covers the rest.
+    MAX_PENDING_DEALS: z.coerce
+      .number()
+      .int('must be a whole number')
+      .min(100, 'must be at least 100')
+      .max(10_000_000, 'must be at most 10000000')
+      .default(50_000),
     MAX_API_USAGE: z.coerce
       .number()
       .int('must be a whole percentage')

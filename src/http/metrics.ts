@@ -81,6 +81,17 @@ export function createMetrics() {
       labelNames: ['outcome'],
       registers: [registry],
     }),
+    driftChecks: new Counter({
+      name: 'commitment_scorer_drift_checks_total',
+      help: 'Checks of the org for changes no event announced (outcome drift: the subscription was rebuilt)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    idsNotHeld: new Counter({
+      name: 'commitment_scorer_ids_not_held_total',
+      help: 'Deal ids of change events not held because pending work was at MAX_PENDING_DEALS (a catch-up sweep covers them)',
+      registers: [registry],
+    }),
     apiUsage: new Gauge({
       name: 'commitment_scorer_api_usage_ratio',
       help: 'Daily API usage of the org (used ÷ limit)',

@@ -76,6 +76,11 @@ export const ERROR_CATALOGUE = {
     retryable: false,
     fix: 'Calibrate again once more deals have closed. Until then the rulebook scores with its own weights (rules only): its adjusted probability is a ranking with honest defaults, and the record page says "rules only, not yet calibrated".',
   },
+  ORG_TOKEN_REFUSED: {
+    kind: 'org',
+    retryable: false,
+    fix: 'A ready token (SF_ACCESS_TOKEN) cannot be refreshed: set a new SF_ACCESS_TOKEN, or let the service mint its own tokens with SF_CLIENT_ID + SF_USERNAME + SF_JWT_KEY_FILE or SF_ORG.',
+  },
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -36,6 +36,8 @@ export interface BatchDeps {
   /** Told about every scored deal: the demo prints a line per deal. */
   onScored?: (result: ScoreResult, info: { name: string | null; written: boolean }) => void;
   writeOptions?: { sleep?: (ms: number) => Promise<void>; baseDelayMs?: number; maxApiUsage?: number };
+  /** True: a row still locked after the in-batch attempts is handed back in `later`, not dead-lettered. */
+  deferLocked?: (id: string) => boolean;
 }
 
 export interface BatchOutcome {
@@ -48,6 +50,8 @@ export interface BatchOutcome {
   planned: number;
   written: number;
   deadLettered: number;
+  /** Deals whose rows were still locked: to be tried again after a delay (never dead-lettered yet). */
+  later: string[];
 }
 
 export async function processBatch(ids: readonly string[], deps: BatchDeps): Promise<BatchOutcome> {
@@ -83,13 +87,14 @@ export async function processBatch(ids: readonly string[], deps: BatchDeps): Pro
     rulebook.source.writeSteps,
     rulebook.commitmentScore.targets.balance,
   );
-  let summary: WriteSummary = { written: 0, retried: 0, deadLettered: 0, failures: [] };
+  let summary: WriteSummary = { written: 0, retried: 0, deadLettered: 0, failures: [], deferred: [] };
   if (!deps.dryRun && updates.length > 0) {
     summary = await withDeadline(
       writeBack(conn, updates, {
         ...counter,
         ...deps.writeOptions,
         deadLetters: deps.deadLetters,
+        deferLocked: deps.deferLocked,
         replayId: deps.replayIdOf ?? null,
         now: () => new Date(deps.now()),
       }),
@@ -98,7 +103,7 @@ export async function processBatch(ids: readonly string[], deps: BatchDeps): Pro
     );
   }
 
-  const failed = new Set(summary.failures.map((f) => f.id));
+  const failed = new Set([...summary.failures, ...summary.deferred].map((f) => f.id));
   const planned = new Set(updates.map((u) => u.Id));
   for (const result of results) {
     const id = result.opportunityId ?? '';
@@ -115,6 +120,7 @@ export async function processBatch(ids: readonly string[], deps: BatchDeps): Pro
     planned: updates.length,
     written: summary.written,
     deadLettered: deadLettered + summary.deadLettered,
+    later: summary.deferred.map((f) => f.id),
   };
   deps.metrics?.batches.inc({ outcome: 'done' });
   deps.logger.debug({ ...outcome }, 'Batch scored');

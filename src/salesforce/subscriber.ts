@@ -3,6 +3,7 @@ import { StreamingExtension } from 'jsforce/api/streaming';
 import type { Metrics } from '../http/metrics';
 import { withDeadline } from '../lib/deadline';
 import type { Logger } from '../lib/logger';
+import { bayeuxError, disposeClient, isAbout, type BayeuxMessage, type FayeClient } from './faye-client';
 
 /**
  * The one CometD subscription of the process. jsforce's Replay extension makes the subscription
@@ -12,21 +13,13 @@ import type { Logger } from '../lib/logger';
  * transport retry for ever). Every rebuild starts from the stored checkpoint, not from what faye saw
  * last, and each client carries a generation number so a replaced client can never deliver again:
  * there is exactly one live subscription.
+ *
+ * Every subscription is confirmed, faye's own included: after "403::Unknown client" faye handshakes
+ * again and resubscribes by itself, and when the org refuses that resubscribe (say, the replay id faye
+ * remembers has expired) faye only drops the subscription while /meta/connect goes on succeeding, so
+ * the watchdog would never fire. Until the resubscribe is acknowledged the state is "connecting" (and
+ * /readyz says so); a refusal, or no answer within `confirmMs`, rebuilds the client from the checkpoint.
  */
-
-/** faye's client as jsforce returns it; jsforce's own typings only describe a part of it. */
-interface FayeClient {
-  subscribe(channel: string, onMessage: (message: unknown) => void): PromiseLike<unknown>;
-  disconnect(): PromiseLike<unknown> | undefined;
-  on(event: 'transport:up' | 'transport:down', cb: () => void): void;
-}
-
-interface BayeuxMessage {
-  channel?: string;
-  successful?: boolean;
-  error?: string;
-  ext?: { sfdc?: { failureReason?: string } };
-}
 
 export interface SubscriberOptions {
   channel: string;
@@ -34,20 +27,30 @@ export interface SubscriberOptions {
   /** Where a (re)built client starts: the checkpoint, or undefined for new events only. */
   replayFrom: () => number | undefined;
   onMessage: (message: unknown) => void;
-  /** Mints a new token and puts it on the connection; throws when that is impossible. */
+  /**
+   * Called before a client is rebuilt after a streaming auth failure: mints a new token and puts it
+   * on the connection, or (a token that cannot be refreshed) checks that REST still takes it. Throws
+   * when neither works.
+   */
   refreshAuth: () => Promise<void>;
   /** The stored replay id was refused (expired or unknown): events were lost, a sweep must repair them. */
   onReplayRefused: (replayId: number, reason: string) => void;
   /** Rebuild the client when no /meta/connect succeeded for this long (Salesforce holds a poll ≤ 110 s). */
   watchdogMs?: number;
-  /** How long to wait before trying again after a failed (re)build. */
+  /** How long faye's own resubscribe after a re-handshake may take before the client is rebuilt. */
+  confirmMs?: number;
+  /** How long to wait before trying again after a failed (re)build; also the first auth backoff step. */
   retryMs?: number;
+  /** Longest wait between re-handshakes when the streaming connection keeps refusing the token. */
+  authBackoffMaxMs?: number;
   logger: Logger;
   metrics?: Pick<Metrics, 'subscriptionRebuilds' | 'replayFallbacks'>;
   now?: () => number;
 }
 
 export type SubscriberState = 'stopped' | 'connecting' | 'subscribed' | 'failed';
+
+export type RebuildCause = 'auth' | 'watchdog' | 'retry' | 'resubscribe' | 'drift';
 
 export class ChangeSubscriber {
   private generation = 0;
@@ -61,6 +64,13 @@ export class ChangeSubscriber {
   private onSubscribed: (() => void) | undefined;
   /** An auth failure arrived while a rebuild was under way: the next attempt refreshes first. */
   private refreshWanted = false;
+  /** The current client has been subscribed once: a later handshake is faye's own, after a lost session. */
+  private confirmed = false;
+  /** When faye re-handshook on its own; set until its resubscribe is acknowledged. */
+  private resubscribeSince: number | undefined;
+  /** Streaming auth failures since the last successful connect: the re-handshake backoff grows with them. */
+  private authFailures = 0;
+  private sleeper: { timer: NodeJS.Timeout; wake: () => void } | undefined;
 
   constructor(private readonly opts: SubscriberOptions) {}
 
@@ -78,7 +88,7 @@ export class ChangeSubscriber {
    * that has expired is refused at the handshake, refreshed, and the rebuild subscribes instead.
    */
   async start(): Promise<void> {
-    const every = Math.max(50, Math.floor(this.watchdogMs / 4));
+    const every = Math.max(50, Math.floor(Math.min(this.watchdogMs, this.confirmMs) / 4));
     this.watchdog = setInterval(() => this.checkAlive(), every);
     this.watchdog.unref();
     const live = new Promise<void>((resolve) => {
@@ -107,6 +117,7 @@ export class ChangeSubscriber {
     clearInterval(this.watchdog);
     clearTimeout(this.retryTimer);
     this.watchdog = undefined;
+    this.wake();
     // Drop the client first: a rebuild waiting on it then ends by its timeout at the latest.
     await this.dropClient();
     await this.rebuilding?.catch(() => undefined);
@@ -114,8 +125,21 @@ export class ChangeSubscriber {
     this.stateValue = 'stopped';
   }
 
+  /**
+   * Replaces the client now, from the checkpoint: the drift check found changes in the org that no
+   * event brought, so the subscription is deaf whatever faye believes. No-op while a rebuild runs.
+   */
+  rebuildNow(cause: Extract<RebuildCause, 'drift'>): void {
+    if (this.stateValue === 'stopped') return;
+    this.rebuild(cause, false);
+  }
+
   private get watchdogMs(): number {
     return this.opts.watchdogMs ?? 160_000;
+  }
+
+  private get confirmMs(): number {
+    return Math.min(this.opts.confirmMs ?? 30_000, this.watchdogMs);
   }
 
   private now(): number {
@@ -125,6 +149,8 @@ export class ChangeSubscriber {
   private async connect(gen: number, replayOverride?: number): Promise<void> {
     void this.dropClient();
     this.stateValue = 'connecting';
+    this.confirmed = false;
+    this.resubscribeSince = undefined;
     const from = replayOverride ?? this.opts.replayFrom() ?? -1;
     const client = this.buildClient(gen, from);
     this.client = client;
@@ -141,6 +167,7 @@ export class ChangeSubscriber {
       throw new Error(`Subscribing to ${this.opts.channel} failed: ${reason}`);
     }
     if (gen !== this.generation) return;
+    this.confirmed = true;
     this.stateValue = 'subscribed';
     this.failureValue = undefined;
     this.onSubscribed?.();
@@ -165,24 +192,70 @@ export class ChangeSubscriber {
     const replay = new StreamingExtension.Replay(this.opts.channel, from);
     const authFailure = new StreamingExtension.AuthFailure((message: BayeuxMessage) => {
       if (gen !== this.generation) return;
+      this.authFailures++;
       const reason = message.ext?.sfdc?.failureReason ?? message.error ?? 'authentication failed';
-      this.opts.logger.warn({ reason }, 'Streaming authentication failed; refreshing the token');
+      this.opts.logger.warn(
+        { reason, failures: this.authFailures },
+        'Streaming authentication failed; renewing the session',
+      );
       this.rebuild('auth', true);
     });
-    // Every successful /meta/connect proves the long poll is alive; the watchdog reads this.
-    const heartbeat = {
+    // Sees every answer of the org: successful connects feed the watchdog, handshakes and
+    // subscribes tell whether faye's own resubscribe went through.
+    const observer = {
       incoming: (message: BayeuxMessage, callback: (m: BayeuxMessage) => void) => {
-        if (gen === this.generation && message.channel === '/meta/connect' && message.successful)
-          this.lastAlive = this.now();
+        if (gen === this.generation) this.observe(message);
         callback(message);
       },
     };
     const conn = this.opts.connection();
-    return conn.streaming.createClient([authFailure, replay, heartbeat] as never) as unknown as FayeClient;
+    return conn.streaming.createClient([authFailure, replay, observer] as never) as unknown as FayeClient;
+  }
+
+  private observe(message: BayeuxMessage): void {
+    const log = this.opts.logger;
+    switch (message.channel) {
+      case '/meta/connect':
+        if (!message.successful) return;
+        this.lastAlive = this.now();
+        if (this.stateValue === 'subscribed') this.authFailures = 0;
+        return;
+      case '/meta/handshake':
+        // Our own first handshake comes before `confirmed`; a later one is faye's, after a lost session.
+        if (!message.successful || !this.confirmed) return;
+        this.resubscribeSince = this.now();
+        this.stateValue = 'connecting';
+        log.warn({ channel: this.opts.channel }, 'The org forgot the session; waiting for the resubscribe');
+        return;
+      case '/meta/subscribe':
+        if (this.resubscribeSince === undefined || !isAbout(message, this.opts.channel)) return;
+        if (message.successful) {
+          log.info({ tookMs: this.now() - this.resubscribeSince }, 'Resubscribed after a new handshake');
+          this.resubscribeSince = undefined;
+          this.stateValue = 'subscribed';
+          return;
+        }
+        log.error(
+          { channel: this.opts.channel, reason: message.error },
+          'The org refused the resubscribe after a new handshake; rebuilding from the checkpoint',
+        );
+        this.rebuild('resubscribe', false);
+        return;
+    }
   }
 
   private checkAlive(): void {
-    if (this.rebuilding || this.stateValue !== 'subscribed') return;
+    if (this.rebuilding) return;
+    const since = this.resubscribeSince;
+    if (since !== undefined && this.now() - since > this.confirmMs) {
+      this.opts.logger.error(
+        { waitedMs: this.now() - since },
+        'No answer to the resubscribe after a new handshake; rebuilding the subscription',
+      );
+      this.rebuild('resubscribe', false);
+      return;
+    }
+    if (this.stateValue !== 'subscribed') return;
     if (this.now() - this.lastAlive <= this.watchdogMs) return;
     this.opts.logger.warn(
       { silentMs: this.now() - this.lastAlive },
@@ -194,17 +267,25 @@ export class ChangeSubscriber {
   /**
    * Replaces the client: one rebuild at a time, each bounded by the watchdog time (faye retries a
    * failed handshake for ever and never settles the subscription); a failed rebuild is retried after
-   * retryMs.
+   * retryMs. After repeated streaming auth failures each re-handshake waits longer (a token the
+   * streaming side keeps refusing must not be retried in a tight loop).
    */
-  private rebuild(cause: 'auth' | 'watchdog' | 'retry', refresh: boolean): void {
+  private rebuild(cause: RebuildCause, refresh: boolean): void {
     if (refresh) this.refreshWanted = true;
     if (this.rebuilding) return;
     const gen = ++this.generation;
     void this.dropClient();
     this.stateValue = 'connecting';
+    this.resubscribeSince = undefined;
     this.opts.metrics?.subscriptionRebuilds.inc({ cause });
     this.rebuilding = (async () => {
       try {
+        const wait = this.authBackoffMs();
+        if (this.refreshWanted && wait > 0) {
+          this.opts.logger.info({ retryInMs: wait }, 'Waiting before the next re-handshake');
+          await this.sleep(wait);
+          if (gen !== this.generation) return;
+        }
         if (this.refreshWanted) {
           await this.opts.refreshAuth();
           this.refreshWanted = false;
@@ -230,70 +311,36 @@ export class ChangeSubscriber {
     });
   }
 
+  /** No wait for the first auth failure (a token that expired once), then retryMs doubling up to the cap. */
+  private authBackoffMs(): number {
+    if (this.authFailures <= 1) return 0;
+    const max = this.opts.authBackoffMaxMs ?? 5 * 60_000;
+    return Math.min(max, this.retryMs * 2 ** (this.authFailures - 2));
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.wake(), ms);
+      timer.unref();
+      this.sleeper = { timer, wake: resolve };
+    });
+  }
+
+  private wake(): void {
+    const s = this.sleeper;
+    this.sleeper = undefined;
+    if (!s) return;
+    clearTimeout(s.timer);
+    s.wake();
+  }
+
   private get retryMs(): number {
     return this.opts.retryMs ?? 30_000;
   }
 
-  /**
-   * Says goodbye to the server (so it can free the session) and then shuts the client down for certain:
-   * resolves once it is gone, at most `DISCONNECT_GRACE_MS` later.
-   */
   private dropClient(): Promise<void> {
     const old = this.client;
     this.client = undefined;
-    if (!old) return Promise.resolve();
-    let goodbye: PromiseLike<unknown> | undefined;
-    try {
-      goodbye = old.disconnect();
-    } catch (err) {
-      this.opts.logger.debug({ err }, 'Disconnecting the old streaming client failed');
-    }
-    let timer: NodeJS.Timeout | undefined;
-    const grace = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, goodbye ? DISCONNECT_GRACE_MS : 0);
-    });
-    return Promise.race([Promise.resolve(goodbye).then(noop, noop), grace]).then(() => {
-      clearTimeout(timer);
-      shutDown(old);
-    });
+    return old ? disposeClient(old, this.opts.logger) : Promise.resolve();
   }
-}
-
-const DISCONNECT_GRACE_MS = 1000;
-
-const noop = (): void => undefined;
-
-/** faye's internals that decide whether a client keeps retrying on its own. */
-interface FayeInternals {
-  DISCONNECTED: number;
-  _state: number;
-  _advice?: { reconnect?: string };
-  _dispatcher?: { close(): void; _envelopes?: Map<string, { timer?: NodeJS.Timeout | null }> };
-}
-
-/**
- * faye only stops a client whose /meta/disconnect the server acknowledged; one that cannot reach the
- * server (org down, network gone, still handshaking) keeps retrying on timers for ever, which leaks a
- * zombie client per rebuild and keeps the process from exiting on SIGTERM. This ends it for certain:
- * no reconnect, no handshake, no pending retries, transport closed.
- */
-function shutDown(client: FayeClient): void {
-  const c = client as unknown as FayeInternals;
-  c._state = c.DISCONNECTED;
-  if (c._advice) c._advice.reconnect = 'none';
-  const dispatcher = c._dispatcher;
-  if (!dispatcher) return;
-  for (const envelope of dispatcher._envelopes?.values() ?? []) {
-    if (envelope.timer) clearTimeout(envelope.timer);
-    envelope.timer = null;
-  }
-  dispatcher._envelopes?.clear();
-  dispatcher.close();
-}
-
-/** faye rejects a subscription with an Error whose message is the Bayeux error ("400::…"). */
-function bayeuxError(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  if (typeof err === 'object' && err !== null && 'message' in err) return String((err as Error).message);
-  return String(err);
 }

@@ -22,6 +22,11 @@ export interface WriteBackOptions extends ApiCallCounter {
   /** The change event behind a row (or the whole batch), recorded with dead letters; null for sweeps. */
   replayId: number | null | ((id: string) => number | null);
   maxAttempts?: number;
+  /**
+   * A row still locked (or unavailable) after the last attempt: true hands it back in `deferred`
+   * for a delayed retry instead of dead-lettering it. Absent: dead-lettered (the one-off CLI sweep).
+   */
+  deferLocked?: (id: string) => boolean;
   baseDelayMs?: number;
   maxDelayMs?: number;
   /** Refuse to write at or above this share of the org's daily API allocation. */
@@ -45,6 +50,8 @@ export interface WriteSummary {
   retried: number;
   deadLettered: number;
   failures: RowFailure[];
+  /** Rows still locked after every attempt, handed back for a delayed retry (see `deferLocked`). */
+  deferred: RowFailure[];
 }
 
 /** Row errors worth another try: another transaction holds the row (or its parent Account). */
@@ -55,7 +62,7 @@ export async function writeBack(
   updates: readonly RecordUpdate[],
   opts: WriteBackOptions,
 ): Promise<WriteSummary> {
-  const summary: WriteSummary = { written: 0, retried: 0, deadLettered: 0, failures: [] };
+  const summary: WriteSummary = { written: 0, retried: 0, deadLettered: 0, failures: [], deferred: [] };
   // Collections take at most 200 records; jsforce sends more in one call unless told otherwise.
   for (const part of chunk(updates, MAX_IDS_PER_QUERY)) {
     await writeChunk(conn, part, opts, summary);
@@ -88,6 +95,12 @@ async function writeChunk(
         opts.metrics?.rowsWritten.inc({ outcome: 'written' });
       } else if (RETRYABLE_ROW_CODES.has(failure.code) && !last) {
         retry.push(pending[i]);
+      } else if (RETRYABLE_ROW_CODES.has(failure.code) && opts.deferLocked?.(failure.id)) {
+        // A lock held longer than our attempts (a long Apex transaction, a bulk load on the parent
+        // Account) is not a refusal: the row waits for a delayed retry rather than a dead letter.
+        summary.deferred.push(failure);
+        opts.metrics?.rowsWritten.inc({ outcome: 'deferred' });
+        opts.logger?.info({ ...failure, attempts: attempt }, 'Row still locked; retrying it later');
       } else {
         await deadLetter(failure, opts, summary);
       }

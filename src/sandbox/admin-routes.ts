@@ -38,6 +38,8 @@ const COUNTERS = [
   'unknownClientNextConnect',
   'authInvalidNextConnect',
   'invalidReplayNextSubscribe',
+  'forgetSubscriptionsNextConnect',
+  'loseNextTransactions',
   'dropNextCometd',
   'dropNextRest',
   'latencyMs',

@@ -17,7 +17,15 @@ interface Session {
   queue: Delivery[];
   pending: { res: Response; timer: NodeJS.Timeout; reply: Msg } | null;
   lastSeen: number;
+  /** A replay still being delivered page by page: the channel and the last replay id sent. */
+  replay?: { channel: string; after: number };
 }
+
+/**
+ * Retained events travel at most this many per response, as from Salesforce, which never sends a
+ * 72-hour backlog in one answer: the client works through a replay one connect at a time.
+ */
+const REPLAY_PAGE = 1000;
 
 const invalidReplay = (id: unknown): string =>
   `400::The replayId {${String(id)}} you provided was invalid.  Please provide a valid ID, -2 to replay all events, or -1 to replay only new events.`;
@@ -167,8 +175,13 @@ export class BayeuxServer {
         { ...base, successful: false, error: '401::Authentication invalid', advice: { reconnect: 'none' } },
       ];
     }
+    // The session lives on and connects succeed, but nothing is delivered any more: nothing in the
+    // protocol tells the client, only the org's data does.
+    if (faults.take('forgetSubscriptionsNextConnect')) s.subscriptions.clear();
     if (s.pending) this.flush(s);
     const reply: Msg = { ...base, successful: true, advice: this.advice() };
+    const replayed = this.nextReplayPage(s);
+    if (replayed.length > 0) return [...replayed, ...(s.queue.splice(0) as unknown as Msg[]), reply];
     if (s.queue.length > 0 || !mayHold) return [...(s.queue.splice(0) as unknown as Msg[]), reply];
     const timer = setTimeout(() => this.flush(s), this.core.cometdTimeoutMs);
     s.pending = { res, timer, reply };
@@ -207,10 +220,20 @@ export class BayeuxServer {
       return [{ ...reply, successful: false, error: invalidReplay(raw) }];
     }
     s.subscriptions.add(sub);
-    const backlog = from === -1 ? [] : this.core.bus.retained(sub, from === -2 ? -Infinity : from);
-    // The backlog rides in the same response right after the reply, so the client has registered
-    // the subscription before the first replayed event reaches it.
-    return [{ ...reply, successful: true }, ...backlog.map((ev) => ({ channel: sub, data: ev.data }) as Msg)];
+    if (from !== -1) s.replay = { channel: sub, after: from === -2 ? -Infinity : from };
+    // The first page of the backlog rides in the same response right after the reply, so the client
+    // has registered the subscription before the first replayed event reaches it.
+    return [{ ...reply, successful: true }, ...this.nextReplayPage(s)];
+  }
+
+  /** The next page of a replay in progress; the replay ends with a short page. */
+  private nextReplayPage(s: Session): Msg[] {
+    const r = s.replay;
+    if (!r) return [];
+    const page = this.core.bus.retained(r.channel, r.after).slice(0, REPLAY_PAGE);
+    if (page.length < REPLAY_PAGE) s.replay = undefined;
+    else r.after = page[page.length - 1].replayId;
+    return page.map((ev) => ({ channel: r.channel, data: ev.data }) as Msg);
   }
 
   private deliver(ev: StoredEvent): void {
@@ -218,7 +241,8 @@ export class BayeuxServer {
     for (const s of this.sessions.values()) {
       let hit = false;
       for (const c of chans) {
-        if (!s.subscriptions.has(c)) continue;
+        // A replay in progress on the channel brings this event with its later pages.
+        if (!s.subscriptions.has(c) || s.replay?.channel === c) continue;
         s.queue.push({ channel: c, data: ev.data });
         hit = true;
       }

@@ -13,6 +13,10 @@ export class Faults {
   unknownClientNextConnect = 0;
   authInvalidNextConnect = 0;
   invalidReplayNextSubscribe = 0;
+  /** The next N connects succeed but the server forgets the session's subscriptions: a deaf client. */
+  forgetSubscriptionsNextConnect = 0;
+  /** The next N committed transactions publish no change event at all. */
+  loseNextTransactions = 0;
   dropNextCometd = 0;
   dropNextRest = 0;
   latencyMs = 0;
@@ -49,6 +53,8 @@ export class Faults {
       | 'unknownClientNextConnect'
       | 'authInvalidNextConnect'
       | 'invalidReplayNextSubscribe'
+      | 'forgetSubscriptionsNextConnect'
+      | 'loseNextTransactions'
       | 'dropNextCometd'
       | 'dropNextRest',
   ): boolean {
@@ -64,6 +70,8 @@ export class Faults {
     this.unknownClientNextConnect = 0;
     this.authInvalidNextConnect = 0;
     this.invalidReplayNextSubscribe = 0;
+    this.forgetSubscriptionsNextConnect = 0;
+    this.loseNextTransactions = 0;
     this.dropNextCometd = 0;
     this.dropNextRest = 0;
     this.latencyMs = 0;

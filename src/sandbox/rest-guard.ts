@@ -33,7 +33,7 @@ export function writeCtx(res: Response, core: SandboxCore): WriteCtx {
 
 export function kindOf(path: string): CallKind {
   if (/\/(query|queryAll)(\/|$)/.test(path)) return 'query';
-  if (path.includes('/composite/')) return 'composite';
+  if (/\/composite(\/|$)/.test(path)) return 'composite';
   if (/\/describe$/.test(path) || /\/sobjects\/?$/.test(path)) return 'describe';
   if (path.endsWith('/limits')) return 'limits';
   return 'sobject';

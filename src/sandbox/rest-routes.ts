@@ -10,6 +10,8 @@ import { writeCtx } from './rest-guard';
 import type { SaveResult } from './writes';
 
 const COLLECTION_LIMIT = 200;
+const COMPOSITE_LIMIT = 25;
+const COMPOSITE_QUERY_LIMIT = 5;
 
 /** A query's answer kept for its later pages, each record already JSON (see `prepareQuery`). */
 interface Cursor {
@@ -61,6 +63,41 @@ export function restRoutes(core: SandboxCore): Router {
     const m = /^(.+)-(\d+)$/.exec(String(req.params.locator));
     if (!m) throw new SfError(400, 'INVALID_QUERY_LOCATOR', 'invalid query locator');
     page(req, res, m[1], Number(m[2]));
+  });
+
+  // Composite with query subrequests only (what the drift check sends): the whole series is one call.
+  r.post('/:v/composite', (req, res) => {
+    const subs: unknown = req.body?.compositeRequest;
+    if (!Array.isArray(subs) || subs.length === 0 || subs.length > COMPOSITE_LIMIT)
+      throw new SfError(
+        400,
+        'INVALID_INPUT',
+        `compositeRequest must hold 1 to ${COMPOSITE_LIMIT} subrequests`,
+      );
+    if (subs.length > COMPOSITE_QUERY_LIMIT)
+      throw new SfError(400, 'INVALID_INPUT', `at most ${COMPOSITE_QUERY_LIMIT} query subrequests per call`);
+    const compositeResponse = subs.map((sub: { method?: string; url?: string; referenceId?: string }) => {
+      const referenceId = String(sub.referenceId ?? '');
+      try {
+        const url = new URL(String(sub.url ?? ''), 'http://sandbox');
+        if (sub.method !== 'GET' || !/\/query\/?$/.test(url.pathname))
+          throw new SfError(400, 'INVALID_INPUT', 'the sandbox takes GET query subrequests only');
+        const q = url.searchParams.get('q') ?? '';
+        const result = prepareQuery(q, {
+          store: core.store,
+          now: core.clock.now(),
+          apiVersion: core.apiVersion,
+        });
+        const n = Math.min(result.length, core.queryBatchSize);
+        const records = Array.from({ length: n }, (_, i) => result.record(i));
+        const body = { totalSize: result.totalSize, done: n === result.length, records };
+        return { httpStatusCode: 200, referenceId, httpHeaders: {}, body };
+      } catch (err) {
+        if (!(err instanceof SfError)) throw err;
+        return { httpStatusCode: err.status, referenceId, httpHeaders: {}, body: err.body() };
+      }
+    });
+    res.json({ compositeResponse });
   });
 
   r.get('/:v/limits', (_req, res) => {

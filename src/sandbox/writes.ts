@@ -241,7 +241,8 @@ export class WriteService {
       });
       if (CDC_ENTITIES.includes(p.object)) changes.push(changeFor(p, before ?? null));
     }
-    if (changes.length === 0) return;
+    // A fault: the transaction commits but its change events are never produced (not even a gap event).
+    if (changes.length === 0 || this.faults.take('loseNextTransactions')) return;
     const origin = `com/salesforce/api/rest/${ctx.apiVersion ?? '62.0'}${ctx.clientId ? `;client=${ctx.clientId}` : ''}`;
     this.bus.publishTransaction(mergeChanges(changes), { user: ctx.userId, origin });
   }

@@ -1,3 +1,4 @@
+import { ScorerError } from '../../src/lib/errors';
 import type { OrgAccess } from '../../src/main';
 import { recordSecrets } from './log-capture';
 import type { Sandbox } from '../../src/sandbox';
@@ -24,4 +25,20 @@ export function sandboxOrgAccess(sandbox: Sandbox, onRefresh?: () => void): OrgA
     describe: () => `the sandbox org at ${sandbox.instanceUrl}`,
   };
   return access;
+}
+
+/**
+ * A ready access token (SF_ACCESS_TOKEN mode): it cannot be refreshed, as openSession's "token" kind
+ * cannot; the service must live with the token it was given.
+ */
+export function fixedTokenOrgAccess(sandbox: Sandbox): OrgAccess {
+  return {
+    instanceUrl: sandbox.instanceUrl,
+    accessToken: sandbox.accessToken,
+    refreshable: false,
+    refresh: async () => {
+      throw new ScorerError('ORG_AUTH_FAILED', 'a ready access token (SF_ACCESS_TOKEN) cannot be refreshed');
+    },
+    describe: () => `a ready access token at ${sandbox.instanceUrl}`,
+  };
 }

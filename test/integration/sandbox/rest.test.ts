@@ -1,5 +1,7 @@
 import type { Connection } from 'jsforce';
 import { startSandbox, type Sandbox } from '../../../src/sandbox';
+import { newestModstamp } from '../../../src/salesforce/modstamps';
+import { valueOf } from '../../../src/sandbox/store';
 import { connect } from './helpers';
 
 let sb: Sandbox;
@@ -204,5 +206,20 @@ describe('sandbox REST through jsforce', () => {
     const res = await conn.query('SELECT Id FROM Opportunity LIMIT 2');
     expect(res.records).toHaveLength(2);
     expect(sb.faults.dropNextRest).toBe(0);
+  });
+
+  it('answers a Composite call of query subrequests as one API call, and the newest SystemModstamp', async () => {
+    const before = { ...sb.stats.calls };
+    const newest = await newestModstamp(conn, ['Opportunity', 'Task'], {});
+    expect(sb.stats.calls.composite).toBe(before.composite + 1);
+    expect(sb.stats.calls.query).toBe(before.query);
+    const stamps = ['Opportunity', 'Task'].flatMap((t) =>
+      [...sb.store.all(t)].map((r) => Date.parse(String(valueOf(r, 'SystemModstamp')))),
+    );
+    expect(newest).toBe(Math.max(...stamps));
+    // A subrequest the org refuses fails the whole check, naming the object.
+    await expect(newestModstamp(conn, ['Opportunity', 'NoSuchThing__c'], {})).rejects.toThrow(
+      /NoSuchThing__c/,
+    );
   });
 });

@@ -5,7 +5,7 @@ import { Connection } from 'jsforce';
 import { parseEnv } from '../../../src/config/env';
 import { startService, type RunningService, type ServiceTuning } from '../../../src/main';
 import { captureLogs, recordSecrets } from '../../support/log-capture';
-import { sandboxOrgAccess } from '../../support/sandbox-org-access';
+import { fixedTokenOrgAccess, sandboxOrgAccess } from '../../support/sandbox-org-access';
 import { changesThatRescore, savedCheckpoint, staleDeals, writesSince } from './org-oracle';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../../src/sandbox';
 
@@ -37,10 +37,18 @@ export const FAST: ServiceTuning = {
   drainMs: 3000,
   checkpointEveryMs: 20,
   writeRetryBaseMs: 20,
+  lockRetryBaseMs: 50,
+  lockRetryMaxMs: 400,
 };
 
 export async function startStack(
-  opts: { sandbox?: SandboxOptions; tuning?: ServiceTuning; env?: Record<string, string> } = {},
+  opts: {
+    sandbox?: SandboxOptions;
+    tuning?: ServiceTuning;
+    env?: Record<string, string>;
+    /** A ready token that cannot be refreshed (SF_ACCESS_TOKEN mode) instead of a refreshable session. */
+    fixedToken?: boolean;
+  } = {},
 ): Promise<Stack> {
   const sandbox = await startSandbox({ deals: 40, seed: 7, cometdTimeoutMs: 1000, ...opts.sandbox });
   const stateDir = await mkdtemp(path.join(os.tmpdir(), 'scorer-state-'));
@@ -72,7 +80,9 @@ export async function startStack(
     },
   };
   // Refreshes mint a new sandbox token for the integration user, as the JWT flow would.
-  const org = sandboxOrgAccess(sandbox, () => stack.refreshes++);
+  const org = opts.fixedToken
+    ? fixedTokenOrgAccess(sandbox)
+    : sandboxOrgAccess(sandbox, () => stack.refreshes++);
   const env = parseEnv({
     SF_INSTANCE_URL: sandbox.instanceUrl,
     SF_ACCESS_TOKEN: sandbox.accessToken,

@@ -70,6 +70,8 @@ describe('starting the service', () => {
         if (res.status === 503) body = (await res.json()) as { reason?: string };
       }
       expect(body.reason).toMatch(/refused our credentials.*cannot be refreshed/i);
+      // A REST 401 on a token nobody can refresh stops the service, naming the fix.
+      await expect(service.fatal).resolves.toMatchObject({ code: 'ORG_TOKEN_REFUSED' });
     } finally {
       await service.close();
     }

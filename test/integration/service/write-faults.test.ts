@@ -61,6 +61,40 @@ describe('REST faults', () => {
     expect(await deadLetters(stack.stateDir)).toEqual([]);
   });
 
+  it('waits out a row locked for longer than every in-batch attempt, and writes it without a dead letter', async () => {
+    const sandbox = stack.sandbox;
+    const from = sandbox.writeLog.length;
+    const deferred = await counter(stack.service.metrics.rowsWritten, { outcome: 'deferred' });
+    const {
+      ids,
+      replayIds: [lockedReplayId],
+    } = sellerChanges(2);
+    // Far more refusals than the five attempts a write makes, which used to dead-letter the row.
+    sandbox.faults.lockRows([ids[0]], 1000);
+    await until(
+      async () => (await counter(stack.service.metrics.rowsWritten, { outcome: 'deferred' })) >= deferred + 2,
+    );
+    // Unfinished work holds the checkpoint, in memory and on disk.
+    expect(stack.service.intake.checkpoint ?? -1).toBeLessThan(lockedReplayId);
+    expect((await savedCheckpoint(stack.stateDir)) ?? -1).toBeLessThan(lockedReplayId);
+    expect(writesSince(sandbox, from).has(ids[0])).toBe(false);
+
+    // The other transaction ends; the next delayed retry writes the row.
+    sandbox.faults.reset();
+    await expectAllWritten(stack, ids, from);
+    expect(await deadLetters(stack.stateDir)).toEqual([]);
+  });
+
+  it('writes a row locked for twenty attempts, over several delayed retries', async () => {
+    const sandbox = stack.sandbox;
+    const from = sandbox.writeLog.length;
+    const { ids } = sellerChanges(2);
+    sandbox.faults.lockRows([ids[1]], 20);
+    await expectAllWritten(stack, ids, from);
+    expect(sandbox.faults.snapshot().lockedRows).toEqual({});
+    expect(await deadLetters(stack.stateDir)).toEqual([]);
+  });
+
   it('dead-letters a row a validation rule refuses, with its replay id, and moves the checkpoint on', async () => {
     const sandbox = stack.sandbox;
     const from = sandbox.writeLog.length;

@@ -156,3 +156,60 @@ describe('the batcher', () => {
     });
   });
 });
+
+describe('ids handed back for later (a locked row)', () => {
+  /** A batcher whose batches hand back the ids `locked` says are still locked. */
+  function lockingBatcher(locked: (id: string, attempt: number) => boolean, tries = 3) {
+    const batches: string[][] = [];
+    const finals: boolean[] = [];
+    const seen = new Map<string, number>();
+    const batcher = new Batcher({
+      windowMs: 1,
+      maxBatch: 200,
+      maxPending: 1000,
+      laterDelayMs: (attempt) => (attempt > tries ? undefined : 5 * attempt),
+      process: async (ids, { finalTry }) => {
+        batches.push(ids);
+        const later: string[] = [];
+        for (const id of ids) {
+          const n = (seen.get(id) ?? 0) + 1;
+          seen.set(id, n);
+          finals.push(finalTry(id));
+          if (locked(id, n)) later.push(id);
+        }
+        return { later };
+      },
+    });
+    return { batcher, batches, finals };
+  }
+
+  it('keeps the caller waiting until a later batch finishes the id', async () => {
+    const { batcher, batches } = lockingBatcher((id, n) => id === 'a' && n < 3);
+    await batcher.add(['a', 'b']);
+    expect(batches).toEqual([['a', 'b'], ['a'], ['a']]);
+    expect(batcher.deferred).toBe(0);
+  });
+
+  it('says which try is the last, and fails the caller as retryable when that one is handed back too', async () => {
+    const { batcher, batches, finals } = lockingBatcher((id) => id === 'a', 2);
+    const err = await batcher.add(['a']).catch((e: unknown) => e);
+    expect(batches).toEqual([['a'], ['a'], ['a']]);
+    expect(finals).toEqual([false, false, true]);
+    expect(isScorerError(err) && err.retryable).toBe(true);
+  });
+
+  it('fails callers of ids still waiting out a delay when closed, as retryable', async () => {
+    const batcher = new Batcher({
+      windowMs: 1,
+      maxBatch: 200,
+      maxPending: 1000,
+      laterDelayMs: () => 60_000,
+      process: async (ids) => ({ later: ids }),
+    });
+    const waiting = batcher.add(['a']).catch((e: unknown) => e);
+    while (batcher.deferred === 0) await new Promise((r) => setTimeout(r, 5));
+    await batcher.close();
+    const err = await waiting;
+    expect(isScorerError(err) && err.retryable).toBe(true);
+  });
+});

@@ -36,11 +36,13 @@ function setUp(over: Partial<IntakeOptions> = {}) {
   const saved: number[] = [];
   const letters: DeadLetter[] = [];
   const sweeps: string[] = [];
+  const catchUps: { since: number; resolve: () => void }[] = [];
   const intake = new EventIntake({
     route: (ev) => routeEvent(ev, { commitment, isEcho: () => undefined }),
     submit: (ids) => new Promise<void>((resolve, reject) => submitted.push({ ids, resolve, reject })),
     resolve: async () => [],
     requestSweep: (reason) => sweeps.push(reason),
+    catchUp: (since) => new Promise<void>((resolve) => catchUps.push({ since, resolve })),
     deadLetter: async (l) => {
       letters.push(l);
     },
@@ -54,7 +56,7 @@ function setUp(over: Partial<IntakeOptions> = {}) {
     now: () => Date.parse('2026-11-20T12:00:00Z'),
     ...over,
   });
-  return { intake, submitted, saved, letters, sweeps };
+  return { intake, submitted, saved, letters, sweeps, catchUps };
 }
 
 const tick = () => new Promise((r) => setTimeout(r, 5));
@@ -67,6 +69,7 @@ describe('the event intake', () => {
   it('moves the checkpoint only over events that are all finished, in order', async () => {
     const { intake, submitted } = setUp();
     intake.accept(event(1001, [opp(1)]));
+    await until(() => submitted.length === 1);
     intake.accept(event(1002, [opp(2)]));
     await until(() => submitted.length === 2);
     submitted[1].resolve();
@@ -147,7 +150,7 @@ describe('the event intake', () => {
     intake.accept(event(1001, [opp(1)]));
     intake.replayRestarted();
     intake.accept(event(5, [opp(2)]));
-    await until(() => submitted.length === 2);
+    await until(() => submitted.flatMap((s) => s.ids).length === 2);
   });
 
   it('ignores an event delivered again after a resubscription', async () => {
@@ -169,6 +172,7 @@ describe('the event intake', () => {
   it('leaves events still failing at the drain deadline out of the checkpoint', async () => {
     const { intake, submitted, saved } = setUp({ retryDelayMs: () => 60_000 });
     intake.accept(event(1001, [opp(1)]));
+    await until(() => submitted.length === 1);
     intake.accept(event(1002, [opp(2)]));
     await until(() => submitted.length === 2);
     submitted[0].resolve();
@@ -185,5 +189,35 @@ describe('the event intake', () => {
     submitted[0].resolve();
     await until(() => intake.checkpoint === 1001);
     expect(intake.replayIdOf(opp(1))).toBeNull();
+  });
+
+  it('holds pending work per deal: many events on one deal wait as one id', async () => {
+    const { intake, submitted } = setUp();
+    for (let r = 1001; r <= 1500; r++) intake.accept(event(r, [opp(r % 2)]));
+    expect(intake.pendingDeals).toBe(2);
+    await until(() => submitted.length === 2);
+    expect(submitted.flatMap((s) => s.ids).sort()).toEqual([opp(0), opp(1)].sort());
+    for (const s of submitted) s.resolve();
+    await until(() => intake.checkpoint === 1500);
+    expect(submitted).toHaveLength(2);
+    expect(intake.outstanding).toBe(0);
+  });
+
+  it('stops holding ids at the cap and holds the checkpoint until a catch-up sweep has covered them', async () => {
+    const { intake, submitted, catchUps } = setUp({ maxPendingDeals: 100 });
+    for (let n = 0; n < 150; n++) intake.accept(event(1001 + n, [opp(n)]));
+    expect(intake.pendingDeals).toBe(100);
+    // The events of one delivery beyond the cap share one catch-up, from before the first of them.
+    expect(catchUps).toHaveLength(1);
+    // Write whatever the batch path is handed until no held deal is left.
+    let answered = 0;
+    await until(() => {
+      for (; answered < submitted.length; answered++) submitted[answered].resolve();
+      return intake.pendingDeals === 0;
+    });
+    // Every held deal is written; the events not held still wait for the catch-up.
+    expect(intake.checkpoint).toBe(1100);
+    catchUps[0].resolve();
+    await until(() => intake.checkpoint === 1150);
   });
 });
