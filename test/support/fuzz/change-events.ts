@@ -108,6 +108,7 @@ function harness(c: EventCase, tally: EventTally): Harness {
     throw err;
   };
   const intake = new EventIntake({
+    catchUp: async () => undefined,
     route: (ev) => {
       const route = routeEvent(ev, { commitment, isEcho });
       h.routes.push({ replayId: ev.replayId, route });

@@ -22,8 +22,8 @@ const before = theDefaultRulebook();
 const after = aRulebookWith(
   ['when: { signal: daysSinceLastYes, gt: 21 }', 'when: { signal: daysSinceLastYes, gt: 60 }'],
   [
-    '    weight: -0.6\n    when:\n      all:\n        - { signal: stage, atLeast: Proposal/Price Quote }\n        - { signal: hasCompellingEvent, eq: false }',
-    '    weight: -1.2\n    when:\n      all:\n        - { signal: stage, atLeast: Proposal/Price Quote }\n        - { signal: hasCompellingEvent, eq: false }',
+    '    weight: -0.21\n    when:\n      all:\n        - { signal: stage, atLeast: Proposal/Price Quote }\n        - { signal: hasCompellingEvent, eq: false }',
+    '    weight: -0.42\n    when:\n      all:\n        - { signal: stage, atLeast: Proposal/Price Quote }\n        - { signal: hasCompellingEvent, eq: false }',
   ],
 );
 

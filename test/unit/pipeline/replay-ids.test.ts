@@ -32,6 +32,7 @@ function intakeFrom(initialReplayId: number | undefined) {
   const letters: DeadLetter[] = [];
   const saved: number[] = [];
   const intake = new EventIntake({
+    catchUp: async () => undefined,
     route: (ev) => routeEvent(ev, { commitment, isEcho: () => undefined }),
     submit: async (ids) => void submitted.push(...ids),
     resolve: async () => [],
