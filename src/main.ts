@@ -1,14 +1,15 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Connection } from 'jsforce';
 import type { Env } from './config/env';
 import { createApp } from './http/app';
 import { createMetrics, type Metrics } from './http/metrics';
+import { combineReadiness } from './http/readiness';
+import { listen } from './http/server';
 import { ScorerError } from './lib/errors';
 import { createLogger, type Logger } from './lib/logger';
 import { DEFAULT_RULEBOOK_FILE, loadRulebookFile, type Rulebook } from './rules/load-rulebook';
 import { createConnection, loadSnapshots, type ApiCallKind } from './salesforce';
 import { jsforceRefreshFn } from './salesforce/auth';
+import { verifyAccess } from './salesforce/verify-access';
 import { ParentResolver } from './salesforce/resolve-parents';
 import { ChangeSubscriber } from './salesforce/subscriber';
 import { Batcher } from './pipeline/batcher';
@@ -22,6 +23,9 @@ import { parseInterval, SweepScheduler } from './pipeline/sweep-scheduler';
 import { scoreSnapshot } from './scoring';
 import { CheckpointStore } from './state/checkpoint-store';
 import { DeadLetterStore } from './state/dead-letters';
+import { StateLease, type LeaseTimings } from './state/lease';
+import { nodeStateFs, type StateFs } from './state/state-fs';
+import { StateHealth } from './state/state-health';
 
 /**
  * The composition root: configuration in, a running service out. Nothing else in src builds the
@@ -54,6 +58,13 @@ export interface ServiceTuning {
   writeRetryBaseMs?: number;
   now?: () => number;
   logger?: Logger;
+  /** The file system under STATE_DIR; tests pass one that fails like a full or read-only disk. */
+  stateFs?: StateFs;
+  lease?: Partial<LeaseTimings>;
+  /** How often a STATE_DIR that could not be written is tried again. */
+  stateProbeMs?: number;
+  /** Stops a standby that is still waiting for the lease (startService then rejects). */
+  signal?: AbortSignal;
   onApiCall?: (kind: ApiCallKind) => void;
   onScored?: BatchDeps['onScored'];
 }
@@ -66,6 +77,8 @@ export interface RunningService {
   connection: Connection;
   /** Runs a sweep now (or joins the running one). */
   sweep(reason: string): Promise<SweepResult | undefined>;
+  /** Resolves with the reason if another service took the lease over; consumption has stopped then. */
+  lost: Promise<string>;
   close(): Promise<void>;
 }
 
@@ -80,10 +93,68 @@ export async function startService(
   const rulesFile = env.RULES_FILE ?? DEFAULT_RULEBOOK_FILE;
   let rulebook: Rulebook = loadRulebookFile(rulesFile);
 
+  // The port opens first: a standby answers /healthz, and /readyz with why it does not consume.
+  const stateFs = tuning.stateFs ?? nodeStateFs;
+  const health = new StateHealth(env.STATE_DIR, stateFs, logger.child({ component: 'state' }));
+  let onLost: (reason: string) => void = () => undefined;
+  const lost = new Promise<string>((resolve) => (onLost = resolve));
+  const lease = new StateLease({
+    stateDir: env.STATE_DIR,
+    logger: logger.child({ component: 'lease' }),
+    health,
+    fs: stateFs,
+    timings: tuning.lease,
+    onLost: (reason) => onLost(reason),
+  });
+  const tokens = { adminToken: env.ADMIN_TOKEN, readToken: env.READ_TOKEN };
+  const front = await listen(
+    env.HOST,
+    env.PORT,
+    createApp({
+      logger,
+      metrics,
+      rulebook: () => rulebook,
+      now,
+      ...tokens,
+      notReadyReason: combineReadiness([() => lease.notReadyReason ?? 'starting']),
+    }),
+  );
+  logger.info({ host: env.HOST, port: front.port }, 'Listening');
+  try {
+    await lease.acquire(tuning.signal);
+  } catch (err) {
+    await front.close();
+    throw err;
+  }
+  const unwind = async () => {
+    await lease.release();
+    await front.close();
+  };
+
   const conn = connectTo(env, org);
-  const checkpoints = new CheckpointStore(env.STATE_DIR, env.CDC_CHANNEL);
-  const deadLetters = new DeadLetterStore(env.STATE_DIR);
-  const stored = await checkpoints.load();
+  const checkpoints = new CheckpointStore(env.STATE_DIR, env.CDC_CHANNEL, { fs: stateFs, health });
+  const deadLetters = new DeadLetterStore(env.STATE_DIR, {
+    fs: stateFs,
+    health,
+    logger: logger.child({ component: 'dead-letters' }),
+  });
+  let stored: number | undefined;
+  try {
+    const removed = await checkpoints.removeStaleTemps();
+    if (removed.length > 0) logger.info({ removed }, 'Removed temporary files an earlier process left');
+    await health.probe();
+    stored = await checkpoints.load();
+    await verifyAccess(conn, {
+      apiVersion: env.SF_API_VERSION,
+      timeoutMs: 8000,
+      logger,
+      what: org.describe(),
+      hint: org.refreshable ? undefined : 'set a fresh SF_ACCESS_TOKEN, or the JWT variables, or SF_ORG',
+    });
+  } catch (err) {
+    await unwind();
+    throw err;
+  }
   const gate = new PauseGate(now);
   const limitPauseMs = tuning.limitPauseMs ?? 120_000;
 
@@ -101,7 +172,12 @@ export async function startService(
     resolve: (route) => resolver.resolve(route),
     requestSweep: (reason) => void scheduler.trigger(reason),
     deadLetter: (letter) => deadLetters.add(letter),
-    saveCheckpoint: (replayId) => checkpoints.save(replayId, new Date(now())),
+    saveCheckpoint: async (replayId) => {
+      // After a takeover the checkpoint is the new holder's: ours would move it backwards.
+      if (lease.state === 'lost')
+        throw new ScorerError('STATE_UNWRITABLE', 'The lease on STATE_DIR was lost');
+      await checkpoints.save(replayId, new Date(now()));
+    },
     initialReplayId: stored,
     checkpointEveryMs: tuning.checkpointEveryMs,
     retryDelayMs: (attempt) => Math.min(retryMax, retryBase * 2 ** (attempt - 1)),
@@ -192,14 +268,18 @@ export async function startService(
     metrics,
     rulebook: () => rulebook,
     now,
-    adminToken: env.ADMIN_TOKEN,
-    notReadyReason: async () => {
-      if (authProblem) return `the org refused our credentials: ${authProblem}`;
-      if (subscriber.state !== 'subscribed')
-        return `not subscribed to ${env.CDC_CHANNEL} (${subscriber.state}${subscriber.failure ? `: ${subscriber.failure}` : ''})`;
-      if (gate.reason !== undefined) return `writes paused: ${gate.reason}`;
-      return intake.failing === undefined ? undefined : `changes are not being written: ${intake.failing}`;
-    },
+    ...tokens,
+    notReadyReason: combineReadiness([
+      () => lease.notReadyReason,
+      () => (authProblem ? `the org refused our credentials: ${authProblem}` : undefined),
+      () =>
+        subscriber.state === 'subscribed'
+          ? undefined
+          : `not subscribed to ${env.CDC_CHANNEL} (${subscriber.state}${subscriber.failure ? `: ${subscriber.failure}` : ''})`,
+      () => (gate.reason === undefined ? undefined : `writes paused: ${gate.reason}`),
+      () => (intake.failing === undefined ? undefined : `changes are not being written: ${intake.failing}`),
+      () => health.reason,
+    ]),
     loadAndScore: async (id) => {
       // A preview must not spend the API budget the org has told us to stop spending.
       if (gate.reason !== undefined) throw new ScorerError('ORG_LIMIT_EXCEEDED', `Not now: ${gate.reason}`);
@@ -216,35 +296,36 @@ export async function startService(
       return { version: rulebook.version };
     },
   });
-  const server = http.createServer(app);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(
-        new ScorerError('CONFIG_INVALID', `PORT ${env.PORT} cannot be used: ${err.code ?? err.message}`, {
-          cause: err,
-        }),
-      ),
-    );
-    server.listen(env.PORT, resolve);
-  });
-  const port = (server.address() as AddressInfo).port;
+  front.serve(app);
 
+  const port = front.port;
   logger.info({ org: org.describe(), channel: env.CDC_CHANNEL, replayFrom: stored ?? -1, port }, 'Starting');
   let subscribed = false;
   try {
     await subscriber.start();
     subscribed = true;
   } catch (err) {
-    await new Promise((resolve) => server.close(resolve));
+    await unwind();
     throw new ScorerError('ORG_REQUEST_FAILED', (err as Error).message, { cause: err, retryable: false });
   }
   scheduler.start();
   // With no checkpoint, only new events arrive: score the deals that exist now once.
   if (stored === undefined) void scheduler.trigger('first start');
+  // A STATE_DIR that failed is tried again now and then, so /readyz turns ready once it is fixed and
+  // the checkpoint catches up even when no event arrives to carry it.
+  const probe = setInterval(() => {
+    if (health.reason === undefined) return;
+    void health.probe().then(async (ok) => {
+      if (!ok) return;
+      await deadLetters.saveUnsaved();
+      await intake.flush().catch((err: unknown) => logger.warn({ err }, 'Checkpoint still not saved'));
+    });
+  }, tuning.stateProbeMs ?? 30_000);
+  probe.unref();
 
   let closing: Promise<void> | undefined;
-  return {
-    url: `http://127.0.0.1:${port}`,
+  const service: RunningService = {
+    url: front.url,
     metrics,
     intake: intake,
     subscriber,
@@ -254,22 +335,29 @@ export async function startService(
       await scheduler.idle();
       return scheduler.lastResult;
     },
+    lost,
     close: () => {
       closing ??= (async () => {
+        clearInterval(probe);
         await subscriber.stop();
         // Release held batches first, or a sweep waiting at the gate keeps the scheduler from stopping.
         gate.release();
         await scheduler.stop();
-        await intake.drain(tuning.drainMs ?? 10_000);
+        // A STATE_DIR that cannot be written fails the last checkpoint save: said, then stop anyway.
+        await intake
+          .drain(tuning.drainMs ?? 10_000)
+          .catch((err: unknown) => logger.error({ err }, 'The last checkpoint was not saved'));
         gate.release();
         await batcher.close().catch((err: unknown) => logger.warn({ err }, 'A batch failed while closing'));
-        server.closeAllConnections();
-        await new Promise((resolve) => server.close(resolve));
+        await unwind();
         logger.info({ checkpoint: intake.checkpoint }, 'Stopped');
       })();
       return closing;
     },
   };
+  // Another process took the lease (this one was frozen past its staleness): stop consuming now.
+  void lost.then(() => service.close());
+  return service;
 }
 
 export interface SweepOnceOptions {

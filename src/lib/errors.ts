@@ -51,6 +51,23 @@ export const ERROR_CATALOGUE = {
   ORG_LIMIT_EXCEEDED: { kind: 'org', retryable: true, fix: 'Writes resume when the daily API usage drops.' },
   NETWORK: { kind: 'network', retryable: true },
   INTERNAL: { kind: 'internal', retryable: false },
+  STATE_CORRUPT: {
+    kind: 'config',
+    retryable: false,
+    fix: 'Move the named file out of STATE_DIR; nothing is lost, the next start sweeps every open deal.',
+  },
+  STATE_UNWRITABLE: {
+    kind: 'config',
+    retryable: true,
+    fix: 'Make STATE_DIR writable and give its volume free space; scoring goes on meanwhile.',
+  },
+  UNSUPPORTED_MEDIA_TYPE: {
+    kind: 'input',
+    retryable: false,
+    fix: 'Send Content-Type: application/json; charset=utf-8, without Content-Encoding.',
+  },
+  BAD_REQUEST: { kind: 'input', retryable: false, fix: 'Correct the request as the message says.' },
+  RATE_LIMITED: { kind: 'input', retryable: true, fix: 'Wait for the time in the Retry-After header.' },
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -21,6 +21,8 @@ export const REDACT_PATHS = [
   '*.token',
   'adminToken',
   '*.adminToken',
+  'readToken',
+  '*.readToken',
   'authorization',
   'Authorization',
   '*.authorization',

@@ -21,7 +21,7 @@ export interface IntakeOptions {
   /** Finds the opportunities of related records (tasks, contact roles, …) the event did not name. */
   resolve: (route: Extract<EventRoute, { kind: 'resolve' }>) => Promise<string[]>;
   requestSweep: (reason: string) => void;
-  deadLetter: (letter: DeadLetter) => Promise<void>;
+  deadLetter: (letter: DeadLetter) => Promise<unknown>;
   /** Persists the watermark; called after events finish, at most once per `checkpointEveryMs`. */
   saveCheckpoint: (replayId: number) => Promise<void>;
   initialReplayId: number | undefined;
@@ -251,16 +251,9 @@ export class EventIntake {
       { replayId: letter.replayId, code, reason: letter.reason },
       'Change event dead-lettered',
     );
-    try {
-      await this.opts.deadLetter(letter);
-    } catch (writeErr) {
-      // Losing the dead letter too would lose the event: stop the process, the checkpoint holds it.
-      this.opts.logger.fatal(
-        { err: writeErr, replayId: letter.replayId },
-        'Cannot write the dead-letter file',
-      );
-      throw writeErr;
-    }
+    // The store does not reject: a letter it cannot save (full or read-only STATE_DIR) is logged whole
+    // and /readyz says so. Exiting instead would restart into the same disk and never move on.
+    await this.opts.deadLetter(letter);
   }
 
   private observeLag(ev: ChangeEvent): void {
