@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { addDeadLettersCommand } from './cli/dead-letters-command';
 import { addSandboxCommand } from './cli/sandbox-command';
 import { addScoringCommands } from './cli/scoring-commands';
 import { addServiceCommands } from './cli/service-commands';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   addScoringCommands(program, run);
   addServiceCommands(program, run);
   addSandboxCommand(program, run);
+  addDeadLettersCommand(program, run);
   return program;
 }
 

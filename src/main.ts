@@ -17,6 +17,7 @@ import { createEchoFilter } from './pipeline/echo-filter';
 import { EventIntake } from './pipeline/intake';
 import { PauseGate } from './pipeline/pause-gate';
 import { processBatch, type BatchDeps } from './pipeline/process-batch';
+import { replayDeadLetters, type ReplayResult } from './pipeline/replay-dead-letters';
 import { routeEvent } from './pipeline/route-event';
 import { runSweep, type SweepResult } from './pipeline/sweep';
 import { parseInterval, SweepScheduler } from './pipeline/sweep-scheduler';
@@ -68,6 +69,9 @@ export interface ServiceTuning {
   onApiCall?: (kind: ApiCallKind) => void;
   onScored?: BatchDeps['onScored'];
 }
+
+/** How long a stop waits for events in flight before it saves the checkpoint without them. */
+export const DEFAULT_DRAIN_MS = 10_000;
 
 export interface RunningService {
   url: string;
@@ -345,7 +349,7 @@ export async function startService(
         await scheduler.stop();
         // A STATE_DIR that cannot be written fails the last checkpoint save: said, then stop anyway.
         await intake
-          .drain(tuning.drainMs ?? 10_000)
+          .drain(tuning.drainMs ?? DEFAULT_DRAIN_MS)
           .catch((err: unknown) => logger.error({ err }, 'The last checkpoint was not saved'));
         gate.release();
         await batcher.close().catch((err: unknown) => logger.warn({ err }, 'A batch failed while closing'));
@@ -422,6 +426,33 @@ export async function sweepOnce(env: Env, org: OrgAccess, opts: SweepOnceOptions
   });
   if (fatal !== undefined) throw fatal;
   return { ...result, ...totals };
+}
+
+/** `commitment-scorer dead-letters retry`: the deals behind the dead letters through the batch path. */
+export async function retryDeadLettersOnce(
+  env: Env,
+  org: OrgAccess,
+  opts: { logger?: Logger } = {},
+): Promise<ReplayResult> {
+  const logger = opts.logger ?? createLogger({ level: env.LOG_LEVEL });
+  const rulebook = loadRulebookFile(env.RULES_FILE ?? DEFAULT_RULEBOOK_FILE);
+  const conn = connectTo(env, org);
+  const store = new DeadLetterStore(env.STATE_DIR, { logger });
+  const resolver = new ParentResolver(() => conn, {});
+  return replayDeadLetters({
+    store,
+    logger,
+    now: () => new Date(),
+    resolve: (req) => resolver.resolve(req),
+    batch: {
+      connection: () => conn,
+      rulebook: () => rulebook,
+      now: Date.now,
+      deadLetters: store,
+      logger,
+      writeOptions: { maxApiUsage: env.MAX_API_USAGE / 100 },
+    },
+  });
 }
 
 function connectTo(env: Env, org: OrgAccess): Connection {

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { orgAuthFrom, parseEnv, type Env } from '../config/env';
 import { ScorerError } from '../lib/errors';
 import { createLogger, type Logger } from '../lib/logger';
-import { startService, sweepOnce, type OrgAccess } from '../main';
+import { DEFAULT_DRAIN_MS, startService, sweepOnce, type OrgAccess } from '../main';
 import { openSession } from '../salesforce/auth';
 import { createProgress } from './progress';
 
@@ -18,9 +18,32 @@ export function addServiceCommands(
       run(async () => {
         const env = parseEnv();
         const logger = createLogger({ level: env.LOG_LEVEL });
-        const service = await startService(env, await configuredOrg(env, logger), { logger });
-        await untilSignal();
-        await service.close();
+        // Listening for signals from the start: a standby waiting for the lease must stop too.
+        const stop = new AbortController();
+        const signalled = untilSignal().then(() => stop.abort());
+        let service;
+        try {
+          service = await startService(env, await configuredOrg(env, logger), {
+            logger,
+            signal: stop.signal,
+          });
+        } catch (err) {
+          if (!stop.signal.aborted) throw err;
+          logger.info('Stopped on standby');
+          return;
+        }
+        const lost = await Promise.race([signalled.then(() => undefined), service.lost]);
+        await stopWithin(service.close(), DEFAULT_DRAIN_MS + 5000, () => {
+          logger.error({ deadlineMs: DEFAULT_DRAIN_MS + 5000 }, 'Stopping took too long; exiting now');
+          process.exit(2);
+        });
+        if (lost !== undefined) {
+          // Exit so the orchestrator restarts it; the new process waits as a standby.
+          throw new ScorerError(
+            'ORG_REQUEST_FAILED',
+            `Stopped consuming: the lease on STATE_DIR was lost (${lost})`,
+          );
+        }
       }),
     );
 
@@ -71,4 +94,18 @@ export function untilSignal(): Promise<void> {
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());
   });
+}
+
+/**
+ * Waits for `work` (the service's close: drain, last checkpoint, sockets) at most `ms`; after that
+ * `onLate` runs (the CLI exits), so a hung socket or batch cannot keep a stopped pod alive.
+ */
+export async function stopWithin(work: Promise<void>, ms: number, onLate: () => void): Promise<void> {
+  const timer = setTimeout(onLate, ms);
+  timer.unref();
+  try {
+    await work;
+  } finally {
+    clearTimeout(timer);
+  }
 }

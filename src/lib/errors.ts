@@ -67,6 +67,11 @@ export const ERROR_CATALOGUE = {
     fix: 'Send Content-Type: application/json; charset=utf-8, without Content-Encoding.',
   },
   BAD_REQUEST: { kind: 'input', retryable: false, fix: 'Correct the request as the message says.' },
+  LEASE_LOST: {
+    kind: 'internal',
+    retryable: true,
+    fix: 'Another service took over this STATE_DIR; restart this one and it waits as a standby.',
+  },
   RATE_LIMITED: { kind: 'input', retryable: true, fix: 'Wait for the time in the Retry-After header.' },
 } as const satisfies Record<string, CatalogueEntry>;
 
