@@ -164,3 +164,33 @@ describe('starting serve', () => {
     expect(served.output()).not.toContain('refused-token');
   }, 60_000);
 });
+
+describe('commitment-scorer dead-letters list', () => {
+  it('prints the letters as a table or as JSON, and warns about a torn last line', async () => {
+    const dir = await stateDir();
+    const letter = {
+      at: '2026-11-20T12:00:00.000Z',
+      replayId: 42,
+      recordIds: ['0065g00000ABCDEFAA'],
+      code: 'FIELD_CUSTOM_VALIDATION_EXCEPTION',
+      reason: 'Next Step is required',
+    };
+    writeFileSync(path.join(dir, 'dead-letters.jsonl'), `${JSON.stringify(letter)}\n{"at":"2026-11-2`);
+    const list = (...args: string[]) =>
+      spawnSync(process.execPath, [cli, 'dead-letters', 'list', ...args], {
+        env: { PATH: process.env.PATH, STATE_DIR: dir },
+        encoding: 'utf8',
+      });
+    const table = list();
+    expect(table.status).toBe(0);
+    expect(table.stdout).toMatch(/^AT\s+REPLAY ID\s+CODE\s+RECORDS\s+REASON$/m);
+    expect(table.stdout).toMatch(/42\s+FIELD_CUSTOM_VALIDATION_EXCEPTION\s+0065g00000ABCDEFAA\s+Next Step/);
+    expect(table.stderr).toMatch(/line 2 is not a dead letter/);
+    const json = list('--format', 'json');
+    expect(JSON.parse(json.stdout)).toEqual({
+      letters: [letter],
+      unreadable: [{ file: path.join(dir, 'dead-letters.jsonl'), line: 2 }],
+    });
+    expect(list('--format', 'xml').status).toBe(1);
+  });
+});
