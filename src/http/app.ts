@@ -6,7 +6,14 @@ import type { Rulebook } from '../rules/load-rulebook';
 import { parseAsOf, scoreSnapshot, type ScoreResult } from '../scoring';
 import { requireToken } from './auth';
 import { errorHandler } from './errors';
-import { DEFAULT_HTTP_LIMITS, jsonBody, perClientLimit, snapshotShape, type HttpLimits } from './limits';
+import {
+  concurrencyLimit,
+  DEFAULT_HTTP_LIMITS,
+  jsonBody,
+  perClientLimit,
+  snapshotShape,
+  type HttpLimits,
+} from './limits';
 import type { Metrics } from './metrics';
 
 /** What the HTTP layer needs from the rest of the service; main.ts passes the real ones, tests fakes. */
@@ -52,6 +59,7 @@ export function createApp(deps: AppDeps): Express {
   app.post(
     '/v1/score',
     perClientLimit(limits.scorePerMinute, 'POST /v1/score'),
+    concurrencyLimit(limits.concurrentScores),
     ...jsonBody(limits),
     snapshotShape(limits),
     (req, res) => {

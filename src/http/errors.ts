@@ -19,6 +19,8 @@ function statusFor(err: ScorerError): number {
       return 415;
     case 'RATE_LIMITED':
       return 429;
+    case 'SERVICE_BUSY':
+      return 503;
     default:
       return err.kind === 'input' || err.kind === 'config' ? 400 : 502;
   }
@@ -69,8 +71,11 @@ function clientError(err: unknown): { status: number; code: string; message: str
 }
 
 export function errorHandler(logger: Logger): ErrorRequestHandler {
-  return (err, _req, res, _next) => {
+  return (err, req, res, _next) => {
     void _next;
+    // Refused before its body was read (rate, size, type): close the connection rather than read and
+    // throw away the rest, so a client flooding large bodies pays for new connections, not us.
+    if (!req.complete) res.set('Connection', 'close');
     if (isScorerError(err)) return sendError(res, statusFor(err), err.code, err.message);
     const client = clientError(err);
     if (client) return sendError(res, client.status, client.code, client.message);

@@ -17,17 +17,36 @@ export interface HttpLimits {
   bodyBytes: number;
   /** Longest accepted list (tasks, emails, …) in a snapshot. */
   listItems: number;
+  /** Snapshots being read or scored at once, over all clients; more are refused with 503 at once. */
+  concurrentScores: number;
 }
 
 // A real deal seldom has more than a few hundred activities in the scoring window, and the live
 // service reads deals from the org, not through this route: these bounds leave room for big deals
 // while keeping one request's parse and validation to a few milliseconds (bench:http measures it).
 export const DEFAULT_HTTP_LIMITS: HttpLimits = {
-  scorePerMinute: 120,
+  scorePerMinute: 60,
   tokenPerMinute: 60,
-  bodyBytes: 512 * 1024,
-  listItems: 1000,
+  bodyBytes: 256 * 1024,
+  listItems: 500,
+  // Parsing and scoring run on the event loop: one in progress bounds what a burst from many clients
+  // can queue ahead of /healthz to one request's worth (a few milliseconds at these limits).
+  concurrentScores: 1,
 };
+
+/** Sheds load before the body is read: past `limit` snapshots in progress, 503 with Retry-After. */
+export function concurrencyLimit(limit: number): RequestHandler {
+  let inProgress = 0;
+  return (_req, res, next) => {
+    if (inProgress >= limit) {
+      res.set('Retry-After', '1');
+      return next(new ScorerError('SERVICE_BUSY', `Busy scoring ${limit} snapshots; try again in a second`));
+    }
+    inProgress++;
+    res.once('close', () => inProgress--);
+    return next();
+  };
+}
 
 const SNAPSHOT_LISTS = ['contactRoles', 'tasks', 'events', 'emails', 'history', 'commitments'];
 

@@ -72,6 +72,11 @@ export const ERROR_CATALOGUE = {
     retryable: true,
     fix: 'Another service took over this STATE_DIR; restart this one and it waits as a standby.',
   },
+  SERVICE_BUSY: {
+    kind: 'input',
+    retryable: true,
+    fix: 'Try again after the time in the Retry-After header.',
+  },
   RATE_LIMITED: { kind: 'input', retryable: true, fix: 'Wait for the time in the Retry-After header.' },
 } as const satisfies Record<string, CatalogueEntry>;
 

@@ -142,7 +142,7 @@ describe('client errors on the HTTP surface', () => {
   });
 
   it('refuses a snapshot with an oversized list before validating it, naming the list', async () => {
-    const big = { ...oneSided, tasks: Array.from({ length: 1001 }, () => ({ Id: 1 })) };
+    const big = { ...oneSided, tasks: Array.from({ length: 501 }, () => ({ Id: 1 })) };
     const res = await raw(base, {
       method: 'POST',
       path: '/v1/score',
@@ -150,7 +150,7 @@ describe('client errors on the HTTP surface', () => {
       body: JSON.stringify(big),
     });
     expect(res.status).toBe(400);
-    expect(res.body.error?.message).toMatch(/tasks has 1001 items, at most 1000/);
+    expect(res.body.error?.message).toMatch(/tasks has 501 items, at most 500/);
   });
 
   it('refuses a body over the size limit with 413 and a JSON array body with 400', async () => {
@@ -158,7 +158,7 @@ describe('client errors on the HTTP surface', () => {
       method: 'POST',
       path: '/v1/score',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ opportunity: { Name: 'x'.repeat(600 * 1024) } }),
+      body: JSON.stringify({ opportunity: { Name: 'x'.repeat(300 * 1024) } }),
     });
     expect(tooBig.status).toBe(413);
     const array = await raw(base, {
@@ -218,6 +218,67 @@ describe('tokens on the routes that read deal data', () => {
   it('never logs either token', () => {
     expect(logLines.join('')).not.toContain(ADMIN);
     expect(logLines.join('')).not.toContain(READ);
+  });
+});
+
+describe('snapshots in progress', () => {
+  it('refuses another snapshot with 503 and Retry-After while one is being read, before reading its body', async () => {
+    const base = await serve({ limits: { concurrentScores: 1 } });
+    const url = new URL(base);
+    // A client that sends its headers and half a body, then waits: it holds the one slot.
+    let answered: (status: number) => void = () => undefined;
+    const held = new Promise<number>((resolve) => (answered = resolve));
+    const slow = http.request(
+      {
+        host: url.hostname,
+        port: url.port,
+        method: 'POST',
+        path: '/v1/score',
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(snapshot) },
+      },
+      (res) => {
+        res.resume();
+        answered(res.statusCode ?? 0);
+      },
+    );
+    slow.write(snapshot.slice(0, 100));
+
+    // Until the slow request has reached the server, a second one may still get the slot: ask again.
+    const post = () =>
+      new Promise<http.IncomingMessage>((resolve, reject) => {
+        const req = http.request(
+          {
+            host: url.hostname,
+            port: url.port,
+            method: 'POST',
+            path: '/v1/score',
+            headers: { 'content-type': 'application/json' },
+          },
+          resolve,
+        );
+        req.on('error', reject);
+        req.end(snapshot);
+      });
+    let busy = await post();
+    for (let i = 0; busy.statusCode !== 503 && i < 200; i++) {
+      busy.resume();
+      await new Promise((r) => setTimeout(r, 20));
+      busy = await post();
+    }
+    busy.resume();
+    expect(busy.statusCode).toBe(503);
+    expect(busy.headers['retry-after']).toBe('1');
+
+    slow.end(snapshot.slice(100));
+    expect(await held).toBe(200);
+    // The slot is free again.
+    const next = await raw(base, {
+      method: 'POST',
+      path: '/v1/score',
+      headers: { 'content-type': 'application/json' },
+      body: snapshot,
+    });
+    expect(next.status).toBe(200);
   });
 });
 
