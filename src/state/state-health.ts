@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Logger } from '../lib/logger';
-import { errnoOf, type StateFs } from './state-fs';
+import { errnoOf, writeAll, type StateFs } from './state-fs';
 
 export type StateArea = 'directory' | 'checkpoint' | 'dead letters' | 'lease';
 
@@ -47,8 +47,7 @@ export class StateHealth {
       await this.fs.mkdir(this.stateDir);
       const handle = await this.fs.open(file, 'w');
       try {
-        await handle.write(Buffer.from('ok\n'), 0, 3);
-        await handle.sync();
+        await writeAll(handle, Buffer.from('ok\n'));
       } finally {
         await handle.close();
       }
