@@ -90,6 +90,14 @@ describe('the HTTP surface of the running service', () => {
     expect(sweep.status).toBe(401);
   });
 
+  it('listens on 127.0.0.1 only by default, not on every interface', async () => {
+    const port = new URL(stack.service.url).port;
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    // On Linux all of 127/8 reaches the loopback device: a socket bound to every interface answers
+    // 127.0.0.2 too, one bound to 127.0.0.1 does not.
+    await expect(fetch(`http://127.0.0.2:${port}/healthz`)).rejects.toThrow();
+  });
+
   it('starts a sweep on POST /v1/admin/sweep with the admin bearer token only', async () => {
     const sandbox = stack.sandbox;
     const sweep = (auth?: string) =>
