@@ -321,6 +321,7 @@ export async function startService(
     if (health.reason === undefined) return;
     void health.probe().then(async (ok) => {
       if (!ok) return;
+      await lease.retryUnleased();
       await deadLetters.saveUnsaved();
       await intake.flush().catch((err: unknown) => logger.warn({ err }, 'Checkpoint still not saved'));
     });

@@ -73,13 +73,7 @@ export class StateLease {
       signal?.throwIfAborted();
       try {
         await (this.opts.fs ?? nodeStateFs).mkdir(this.opts.stateDir);
-        this.releaseLock = await lockfile.lock(this.opts.stateDir, {
-          lockfilePath: this.lockPath,
-          realpath: false,
-          stale: this.timings.staleMs,
-          update: this.timings.updateMs,
-          onCompromised: (err) => this.compromised(err),
-        });
+        this.releaseLock = await this.lock();
         this.stateValue = 'held';
         this.opts.health?.worked('lease');
         this.opts.logger.info({ lock: this.lockPath }, 'Lease on STATE_DIR taken; this service consumes');
@@ -102,6 +96,24 @@ export class StateLease {
     }
   }
 
+  /**
+   * Running unleased and STATE_DIR writable again: take the lease now. If another service took it
+   * meanwhile, both have been consuming: this one gives way (onLost) and exits to become a standby.
+   */
+  async retryUnleased(): Promise<void> {
+    if (this.stateValue !== 'unleased') return;
+    try {
+      await (this.opts.fs ?? nodeStateFs).mkdir(this.opts.stateDir);
+      this.releaseLock = await this.lock();
+      this.stateValue = 'held';
+      this.opts.health?.worked('lease');
+      this.opts.logger.info({ lock: this.lockPath }, 'Lease on STATE_DIR taken after all');
+    } catch (err) {
+      if (errnoOf(err) === 'ELOCKED')
+        this.compromised(Object.assign(new Error('another service holds the lease'), { code: 'ELOCKED' }));
+    }
+  }
+
   async release(): Promise<void> {
     const release = this.releaseLock;
     this.releaseLock = undefined;
@@ -109,6 +121,16 @@ export class StateLease {
     await release?.().catch((err: unknown) =>
       this.opts.logger.warn({ err, lock: this.lockPath }, 'Could not remove the lease'),
     );
+  }
+
+  private lock(): Promise<() => Promise<void>> {
+    return lockfile.lock(this.opts.stateDir, {
+      lockfilePath: this.lockPath,
+      realpath: false,
+      stale: this.timings.staleMs,
+      update: this.timings.updateMs,
+      onCompromised: (err) => this.compromised(err),
+    });
   }
 
   private compromised(err: Error): void {

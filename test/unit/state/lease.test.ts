@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { StateLease } from '../../../src/state/lease';
+import { faultyStateFs } from '../../support/faulty-state-fs';
 
 /** The STATE_DIR lease within one process (the e2e test runs it across processes with kill -9). */
 
@@ -53,5 +54,43 @@ describe('the STATE_DIR lease', () => {
     const l = lease(path.join(file, 'state'));
     await l.acquire();
     expect(l.state).toBe('unleased');
+  });
+
+  it('takes the lease once an unleased STATE_DIR is writable, and gives way if another took it', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'scorer-lease-'));
+    const fs = faultyStateFs('read-only');
+    const lost: string[] = [];
+    const unleased = new StateLease({
+      stateDir: path.join(dir, 'state'),
+      logger,
+      timings: fast,
+      fs,
+      onLost: (r) => lost.push(r),
+    });
+    leases.push(unleased);
+    await unleased.acquire();
+    expect(unleased.state).toBe('unleased');
+    fs.mode = 'ok';
+    await unleased.retryUnleased();
+    expect(unleased.state).toBe('held');
+
+    const otherFs = faultyStateFs('read-only');
+    const otherDir = path.join(dir, 'other');
+    const other = new StateLease({
+      stateDir: otherDir,
+      logger,
+      timings: fast,
+      fs: otherFs,
+      onLost: (r) => lost.push(r),
+    });
+    leases.push(other);
+    await other.acquire();
+    expect(other.state).toBe('unleased');
+    // Meanwhile a second service on the same directory took the lease.
+    await lease(otherDir).acquire();
+    otherFs.mode = 'ok';
+    await other.retryUnleased();
+    expect(other.state).toBe('lost');
+    expect(lost).toEqual([expect.stringMatching(/another service holds the lease/)]);
   });
 });
