@@ -8,10 +8,12 @@ COPY src ./src
 RUN npm run build
 
 FROM node:22-bookworm-slim AS runtime
+# HOST: inside a container the port is only reachable through the published mapping, so listen on
+# every interface there; outside one the service defaults to 127.0.0.1.
 ENV NODE_ENV=production \
     STATE_DIR=/var/lib/commitment-scorer \
-    PORT=3000 \
-    HOST=0.0.0.0
+    HOST=0.0.0.0 \
+    PORT=3000
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { addForecastCommands } from './cli/forecast-commands';
 import { addHistoryCommands } from './cli/history-commands';
+import { addDeadLettersCommand } from './cli/dead-letters-command';
 import { addSandboxCommand } from './cli/sandbox-command';
 import { addManifestsCommand } from './cli/manifests-command';
 import { addScoringCommands } from './cli/scoring-commands';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   addForecastCommands(program, run);
   addSandboxCommand(program, run);
   addManifestsCommand(program, run);
+  addDeadLettersCommand(program, run);
   return program;
 }
 

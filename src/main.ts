@@ -1,5 +1,3 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Connection } from 'jsforce';
 import type { Env } from './config/env';
 import { createApp } from './http/app';
@@ -8,12 +6,15 @@ import { createPageAuth } from './http/pages/page-auth';
 import { createPageData } from './http/pages/page-data';
 import { createPagesRouter } from './http/pages/router';
 import { reliabilityOf } from './forecast/calibration';
+import { combineReadiness } from './http/readiness';
+import { listen } from './http/server';
 import { ScorerError } from './lib/errors';
 import { createLogger, type Logger } from './lib/logger';
 import { DEFAULT_RULEBOOK_FILE, loadRulebookFile, type Rulebook } from './rules/load-rulebook';
 import { createConnection, loadSnapshots, type ApiCallKind } from './salesforce';
 import { jsforceRefreshFn } from './salesforce/auth';
 import { orgError } from './salesforce/org-errors';
+import { verifyAccess } from './salesforce/verify-access';
 import { ParentResolver } from './salesforce/resolve-parents';
 import { ChangeSubscriber } from './salesforce/subscriber';
 import { Batcher } from './pipeline/batcher';
@@ -23,12 +24,16 @@ import { EventIntake } from './pipeline/intake';
 import { PauseGate } from './pipeline/pause-gate';
 import { describeForRulebook, fitToOrg, preflight } from './pipeline/preflight';
 import { processBatch, type BatchDeps } from './pipeline/process-batch';
+import { replayDeadLetters, type ReplayResult } from './pipeline/replay-dead-letters';
 import { routeEvent } from './pipeline/route-event';
 import { runSweep, type SweepResult } from './pipeline/sweep';
 import { parseInterval, SweepScheduler } from './pipeline/sweep-scheduler';
 import { scoreSnapshot } from './scoring';
 import { CheckpointStore } from './state/checkpoint-store';
 import { DeadLetterStore } from './state/dead-letters';
+import { StateLease, type LeaseTimings } from './state/lease';
+import { nodeStateFs, type StateFs } from './state/state-fs';
+import { StateHealth } from './state/state-health';
 
 /**
  * The composition root: configuration in, a running service out. Nothing else in src builds the
@@ -68,9 +73,19 @@ export interface ServiceTuning {
   lockRetryMaxMs?: number;
   now?: () => number;
   logger?: Logger;
+  /** The file system under STATE_DIR; tests pass one that fails like a full or read-only disk. */
+  stateFs?: StateFs;
+  lease?: Partial<LeaseTimings>;
+  /** How often a STATE_DIR that could not be written is tried again. */
+  stateProbeMs?: number;
+  /** Stops a standby that is still waiting for the lease (startService then rejects). */
+  signal?: AbortSignal;
   onApiCall?: (kind: ApiCallKind) => void;
   onScored?: BatchDeps['onScored'];
 }
+
+/** How long a stop waits for events in flight before it saves the checkpoint without them. */
+export const DEFAULT_DRAIN_MS = 10_000;
 
 export interface RunningService {
   url: string;
@@ -87,6 +102,8 @@ export interface RunningService {
    * refreshed); `serve` then closes it and exits with the error and its fix. Never settles otherwise.
    */
   fatal: Promise<ScorerError>;
+  /** Resolves with the reason if another service took the lease over; consumption has stopped then. */
+  lost: Promise<string>;
   close(): Promise<void>;
 }
 
@@ -101,10 +118,45 @@ export async function startService(
   const rulesFile = env.RULES_FILE ?? DEFAULT_RULEBOOK_FILE;
   let rulebook: Rulebook = loadRulebookFile(rulesFile);
 
+  // The port opens first: a standby answers /healthz, and /readyz with why it does not consume.
+  const stateFs = tuning.stateFs ?? nodeStateFs;
+  const health = new StateHealth(env.STATE_DIR, stateFs, logger.child({ component: 'state' }));
+  let onLost: (reason: string) => void = () => undefined;
+  const lost = new Promise<string>((resolve) => (onLost = resolve));
+  const lease = new StateLease({
+    stateDir: env.STATE_DIR,
+    logger: logger.child({ component: 'lease' }),
+    health,
+    fs: stateFs,
+    timings: tuning.lease,
+    onLost: (reason) => onLost(reason),
+  });
+  const tokens = { adminToken: env.ADMIN_TOKEN, readToken: env.READ_TOKEN };
+  const front = await listen(
+    env.HOST,
+    env.PORT,
+    createApp({
+      logger,
+      metrics,
+      rulebook: () => rulebook,
+      now,
+      ...tokens,
+      notReadyReason: combineReadiness([() => lease.notReadyReason ?? 'starting']),
+    }),
+  );
+  logger.info({ host: env.HOST, port: front.port }, 'Listening');
+  try {
+    await lease.acquire(tuning.signal);
+  } catch (err) {
+    await front.close();
+    throw err;
+  }
+  const unwind = async () => {
+    await lease.release();
+    await front.close();
+  };
+
   const conn = connectTo(env, org);
-  // Does the org have what the rulebook maps? Kept, so a rules reload is checked without calling it.
-  const orgShape = await describeForRulebook(conn, rulebook);
-  rulebook = fitToOrg(rulebook, orgShape, logger);
   let fail: (err: ScorerError) => void = () => undefined;
   const fatal = new Promise<ScorerError>((resolve) => {
     fail = (err) => {
@@ -112,9 +164,33 @@ export async function startService(
       resolve(err);
     };
   });
-  const checkpoints = new CheckpointStore(env.STATE_DIR, env.CDC_CHANNEL);
-  const deadLetters = new DeadLetterStore(env.STATE_DIR);
-  const stored = await checkpoints.load();
+  const checkpoints = new CheckpointStore(env.STATE_DIR, env.CDC_CHANNEL, { fs: stateFs, health });
+  const deadLetters = new DeadLetterStore(env.STATE_DIR, {
+    fs: stateFs,
+    health,
+    logger: logger.child({ component: 'dead-letters' }),
+  });
+  let stored: number | undefined;
+  let orgShape: Awaited<ReturnType<typeof describeForRulebook>>;
+  try {
+    const removed = await checkpoints.removeStaleTemps();
+    if (removed.length > 0) logger.info({ removed }, 'Removed temporary files an earlier process left');
+    await health.probe();
+    stored = await checkpoints.load();
+    await verifyAccess(conn, {
+      apiVersion: env.SF_API_VERSION,
+      timeoutMs: 8000,
+      logger,
+      what: org.describe(),
+      hint: org.refreshable ? undefined : 'set a fresh SF_ACCESS_TOKEN, or the JWT variables, or SF_ORG',
+    });
+    // Does the org have what the rulebook maps? Kept, so a rules reload is checked without calling it.
+    orgShape = await describeForRulebook(conn, rulebook);
+    rulebook = fitToOrg(rulebook, orgShape, logger);
+  } catch (err) {
+    await unwind();
+    throw err;
+  }
   const gate = new PauseGate(now);
   const limitPauseMs = tuning.limitPauseMs ?? 120_000;
 
@@ -135,7 +211,12 @@ export async function startService(
     catchUp: (since) => guard.catchUp(since, 'ids not held at MAX_PENDING_DEALS'),
     maxPendingDeals: env.MAX_PENDING_DEALS,
     deadLetter: (letter) => deadLetters.add(letter),
-    saveCheckpoint: (replayId) => checkpoints.save(replayId, new Date(now())),
+    saveCheckpoint: async (replayId) => {
+      // After a takeover the checkpoint is the new holder's: ours would move it backwards.
+      if (lease.state === 'lost')
+        throw new ScorerError('STATE_UNWRITABLE', 'The lease on STATE_DIR was lost');
+      await checkpoints.save(replayId, new Date(now()));
+    },
     initialReplayId: stored,
     checkpointEveryMs: tuning.checkpointEveryMs,
     retryDelayMs: (attempt) => Math.min(retryMax, retryBase * 2 ** (attempt - 1)),
@@ -290,15 +371,19 @@ export async function startService(
     metrics,
     rulebook: () => rulebook,
     now,
-    adminToken: env.ADMIN_TOKEN,
+    ...tokens,
     readyDetails: () => (rulebook.switchedOff?.length ? { switchedOff: rulebook.switchedOff } : {}),
-    notReadyReason: async () => {
-      if (authProblem) return `the org refused our credentials: ${authProblem}`;
-      if (subscriber.state !== 'subscribed')
-        return `not subscribed to ${env.CDC_CHANNEL} (${subscriber.state}${subscriber.failure ? `: ${subscriber.failure}` : ''})`;
-      if (gate.reason !== undefined) return `writes paused: ${gate.reason}`;
-      return intake.failing === undefined ? undefined : `changes are not being written: ${intake.failing}`;
-    },
+    notReadyReason: combineReadiness([
+      () => lease.notReadyReason,
+      () => (authProblem ? `the org refused our credentials: ${authProblem}` : undefined),
+      () =>
+        subscriber.state === 'subscribed'
+          ? undefined
+          : `not subscribed to ${env.CDC_CHANNEL} (${subscriber.state}${subscriber.failure ? `: ${subscriber.failure}` : ''})`,
+      () => (gate.reason === undefined ? undefined : `writes paused: ${gate.reason}`),
+      () => (intake.failing === undefined ? undefined : `changes are not being written: ${intake.failing}`),
+      () => health.reason,
+    ]),
     loadAndScore: async (id) => {
       // A preview must not spend the API budget the org has told us to stop spending.
       if (gate.reason !== undefined) throw new ScorerError('ORG_LIMIT_EXCEEDED', `Not now: ${gate.reason}`);
@@ -315,19 +400,9 @@ export async function startService(
       return { version: rulebook.version };
     },
   });
-  const server = http.createServer(app);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(
-        new ScorerError('CONFIG_INVALID', `PORT ${env.PORT} cannot be used: ${err.code ?? err.message}`, {
-          cause: err,
-        }),
-      ),
-    );
-    server.listen(env.PORT, env.HOST ?? '127.0.0.1', resolve);
-  });
-  const port = (server.address() as AddressInfo).port;
+  front.serve(app);
 
+  const port = front.port;
   logger.info({ org: org.describe(), channel: env.CDC_CHANNEL, replayFrom: stored ?? -1, port }, 'Starting');
   let subscribed = false;
   try {
@@ -336,7 +411,7 @@ export async function startService(
     subscribed = true;
   } catch (err) {
     await subscriber.stop();
-    await new Promise((resolve) => server.close(resolve));
+    await unwind();
     if (err instanceof ScorerError && err.code === 'ORG_TOKEN_REFUSED') throw err;
     throw new ScorerError('ORG_REQUEST_FAILED', (err as Error).message, { cause: err, retryable: false });
   }
@@ -344,12 +419,23 @@ export async function startService(
   guard.start();
   // With no checkpoint, only new events arrive: score the deals that exist now once.
   if (stored === undefined) void scheduler.trigger('first start');
+  // A STATE_DIR that failed is tried again now and then, so /readyz turns ready once it is fixed and
+  // the checkpoint catches up even when no event arrives to carry it.
+  const probe = setInterval(() => {
+    if (health.reason === undefined) return;
+    void health.probe().then(async (ok) => {
+      if (!ok) return;
+      await lease.retryUnleased();
+      await deadLetters.saveUnsaved();
+      await intake.flush().catch((err: unknown) => logger.warn({ err }, 'Checkpoint still not saved'));
+    });
+  }, tuning.stateProbeMs ?? 30_000);
+  probe.unref();
 
   let closing: Promise<void> | undefined;
-  const url = `http://${displayHost(env.HOST)}:${port}`;
-  return {
-    url,
-    loginLink: () => `${url}${pageAuth.issueLoginPath()}`,
+  const service: RunningService = {
+    url: front.url,
+    loginLink: () => `${front.url}${pageAuth.issueLoginPath()}`,
     metrics,
     intake: intake,
     subscriber,
@@ -360,23 +446,30 @@ export async function startService(
       await scheduler.idle();
       return scheduler.lastResult;
     },
+    lost,
     close: () => {
       closing ??= (async () => {
+        clearInterval(probe);
         await subscriber.stop();
         // Release held batches first, or a sweep waiting at the gate keeps the scheduler from stopping.
         gate.release();
         await scheduler.stop();
         await guard.stop();
-        await intake.drain(tuning.drainMs ?? 10_000);
+        // A STATE_DIR that cannot be written fails the last checkpoint save: said, then stop anyway.
+        await intake
+          .drain(tuning.drainMs ?? DEFAULT_DRAIN_MS)
+          .catch((err: unknown) => logger.error({ err }, 'The last checkpoint was not saved'));
         gate.release();
         await batcher.close().catch((err: unknown) => logger.warn({ err }, 'A batch failed while closing'));
-        server.closeAllConnections();
-        await new Promise((resolve) => server.close(resolve));
+        await unwind();
         logger.info({ checkpoint: intake.checkpoint }, 'Stopped');
       })();
       return closing;
     },
   };
+  // Another process took the lease (this one was frozen past its staleness): stop consuming now.
+  void lost.then(() => service.close());
+  return service;
 }
 
 export interface SweepOnceOptions {
@@ -447,12 +540,6 @@ export async function sweepOnce(env: Env, org: OrgAccess, opts: SweepOnceOptions
   return { ...result, ...totals };
 }
 
-/** Where a browser on this machine reaches the service: any-interface binds are reached on loopback. */
-function displayHost(host: string | undefined): string {
-  if (host === undefined || host === '0.0.0.0' || host === '::') return '127.0.0.1';
-  return host.includes(':') ? `[${host}]` : host;
-}
-
 /**
  * A row another transaction keeps locked past the write's own attempts (~6 s) is tried again after
  * base × 2^(n-1), capped at LOCK_RETRY_MAX_DELAY, for LOCK_RETRY_ATTEMPTS more tries (by default
@@ -472,6 +559,33 @@ function tokenRefused(err: ScorerError): ScorerError {
     `The org refused the access token over REST, and a ready token cannot be refreshed (${err.message})`,
     { cause: err },
   );
+}
+
+/** `commitment-scorer dead-letters retry`: the deals behind the dead letters through the batch path. */
+export async function retryDeadLettersOnce(
+  env: Env,
+  org: OrgAccess,
+  opts: { logger?: Logger } = {},
+): Promise<ReplayResult> {
+  const logger = opts.logger ?? createLogger({ level: env.LOG_LEVEL });
+  const rulebook = loadRulebookFile(env.RULES_FILE ?? DEFAULT_RULEBOOK_FILE);
+  const conn = connectTo(env, org);
+  const store = new DeadLetterStore(env.STATE_DIR, { logger });
+  const resolver = new ParentResolver(() => conn, {});
+  return replayDeadLetters({
+    store,
+    logger,
+    now: () => new Date(),
+    resolve: (req) => resolver.resolve(req),
+    batch: {
+      connection: () => conn,
+      rulebook: () => rulebook,
+      now: Date.now,
+      deadLetters: store,
+      logger,
+      writeOptions: { maxApiUsage: env.MAX_API_USAGE / 100 },
+    },
+  });
 }
 
 export function connectTo(env: Env, org: OrgAccess): Connection {

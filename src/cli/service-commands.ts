@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { orgAuthFrom, parseEnv, type Env } from '../config/env';
 import { ScorerError } from '../lib/errors';
 import { createLogger, type Logger } from '../lib/logger';
-import { startService, sweepOnce, type OrgAccess } from '../main';
+import { DEFAULT_DRAIN_MS, startService, sweepOnce, type OrgAccess } from '../main';
 import { openSession } from '../salesforce/auth';
 import { reportFailure } from './io';
 import { createProgress } from './progress';
@@ -20,12 +20,40 @@ export function addServiceCommands(
       run(async () => {
         const env = parseEnv();
         const logger = createLogger({ level: env.LOG_LEVEL });
-        const service = await startService(env, await configuredOrg(env, logger), { logger });
+        // Listening for signals from the start: a standby waiting for the lease must stop too.
+        const stop = new AbortController();
+        const signalled = untilSignal().then(() => stop.abort());
+        let service;
+        try {
+          service = await startService(env, await configuredOrg(env, logger), {
+            logger,
+            signal: stop.signal,
+          });
+        } catch (err) {
+          if (!stop.signal.aborted) throw err;
+          logger.info('Stopped on standby');
+          return;
+        }
         // On stderr, beside the JSON log on stdout, and through no logger: see signInLine.
         process.stderr.write(`${signInLine(service.loginLink())}\n`);
-        const fatal = await Promise.race([untilSignal().then(() => undefined), service.fatal]);
-        await service.close();
-        if (fatal) throw fatal;
+        const ended = await Promise.race([
+          signalled.then(() => undefined),
+          service.lost.then((reason) => ({ lost: reason })),
+          service.fatal.then((err) => ({ fatal: err })),
+        ]);
+        await stopWithin(service.close(), DEFAULT_DRAIN_MS + 5000, () => {
+          logger.error({ deadlineMs: DEFAULT_DRAIN_MS + 5000 }, 'Stopping took too long; exiting now');
+          process.exit(2);
+        });
+        // The org refused a token that cannot be refreshed: exit 2 with the error and its fix.
+        if (ended !== undefined && 'fatal' in ended) throw ended.fatal;
+        if (ended !== undefined && 'lost' in ended) {
+          // Exit so the orchestrator restarts it; the new process waits as a standby.
+          throw new ScorerError(
+            'ORG_REQUEST_FAILED',
+            `Stopped consuming: the lease on STATE_DIR was lost (${ended.lost})`,
+          );
+        }
       }),
     );
 
@@ -92,4 +120,18 @@ export function untilSignal(): Promise<void> {
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());
   });
+}
+
+/**
+ * Waits for `work` (the service's close: drain, last checkpoint, sockets) at most `ms`; after that
+ * `onLate` runs (the CLI exits), so a hung socket or batch cannot keep a stopped pod alive.
+ */
+export async function stopWithin(work: Promise<void>, ms: number, onLate: () => void): Promise<void> {
+  const timer = setTimeout(onLate, ms);
+  timer.unref();
+  try {
+    await work;
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -38,11 +38,17 @@ export const envSchema = z
       .string()
       .regex(/^005[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$/, 'must be a User Id (005…, 15 or 18 characters)')
       .optional(),
-    HOST: optionalText, // the interface to listen on; loopback unless set (the container sets 0.0.0.0)
     PORT: z.coerce.number().int('must be a whole number').min(0).max(65535).default(3000),
+    // Loopback unless told otherwise: the container sets 0.0.0.0, a laptop demo stays private.
+    HOST: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9.:_-]{1,253}$/, 'must be an interface address such as 127.0.0.1 or 0.0.0.0')
+      .default('127.0.0.1'),
     STATE_DIR: z.string().min(1).default('./.state'),
     RULES_FILE: optionalText,
     ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    READ_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     SWEEP_INTERVAL: z
       .string()
       .default('24h')

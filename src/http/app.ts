@@ -1,5 +1,4 @@
-import { timingSafeEqual, createHash } from 'node:crypto';
-import express, { type Express, type RequestHandler, type Router } from 'express';
+import express, { type Express, type Router } from 'express';
 import helmet from 'helmet';
 import { ScorerError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
@@ -7,7 +6,16 @@ import { rulesSummary } from '../rules/calibration-line';
 import type { Rulebook } from '../rules/load-rulebook';
 import { parseAsOf, scoreSnapshot, type ScoreResult } from '../scoring';
 import { accessLog } from './access-log';
+import { requireToken } from './auth';
 import { errorHandler } from './errors';
+import {
+  concurrencyLimit,
+  DEFAULT_HTTP_LIMITS,
+  jsonBody,
+  perClientLimit,
+  snapshotShape,
+  type HttpLimits,
+} from './limits';
 import type { Metrics } from './metrics';
 
 /** What the HTTP layer needs from the rest of the service; main.ts passes the real ones, tests fakes. */
@@ -21,6 +29,9 @@ export interface AppDeps {
   /** undefined when ready, else the reason it is not. */
   notReadyReason: () => Promise<string | undefined>;
   adminToken: string | undefined;
+  /** Opens the routes that read deal data (not the admin actions); ADMIN_TOKEN opens them too. */
+  readToken?: string;
+  limits?: Partial<HttpLimits>;
   loadAndScore?: (opportunityId: string) => Promise<ScoreResult>;
   sweep?: () => Promise<{ started: boolean }>;
   reloadRules?: () => Promise<{ version: string }>;
@@ -32,11 +43,12 @@ const OPPORTUNITY_ID = /^006[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$/;
 
 /** Builds the Express app without listening, so tests and main decide where it runs. */
 export function createApp(deps: AppDeps): Express {
+  const limits = { ...DEFAULT_HTTP_LIMITS, ...deps.limits };
+  const tokens = { admin: deps.adminToken, read: deps.readToken };
   const app = express();
   app.disable('x-powered-by');
   app.use(helmet());
   app.use(accessLog(deps.logger));
-  app.use(express.json({ limit: '1mb' }));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -51,14 +63,27 @@ export function createApp(deps: AppDeps): Express {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
 
-  app.post('/v1/score', (req, res) => {
-    const asOf = req.query.asOf === undefined ? deps.now() : parseAsOfParam(req.query.asOf);
-    const result = scoreSnapshot(req.body, deps.rulebook(), asOf);
-    deps.metrics.scored.inc();
-    res.json(result);
-  });
+  // The rate limit comes before the body is read, so a refused client costs no parsing.
+  app.post(
+    '/v1/score',
+    perClientLimit(limits.scorePerMinute, 'POST /v1/score'),
+    concurrencyLimit(limits.concurrentScores),
+    ...jsonBody(limits),
+    snapshotShape(limits),
+    (req, res) => {
+      const asOf = req.query.asOf === undefined ? deps.now() : parseAsOfParam(req.query.asOf);
+      const result = scoreSnapshot(req.body, deps.rulebook(), asOf);
+      deps.metrics.scored.inc();
+      res.json(result);
+    },
+  );
 
-  app.get('/v1/opportunities/:id/score', async (req, res) => {
+  // Each of these reads deal data or spends the org's API calls: a token, and a rate per client.
+  const tokenRate = perClientLimit(limits.tokenPerMinute, 'the token routes');
+  const read = [tokenRate, requireToken(tokens, 'read')];
+  const admin = [tokenRate, requireToken(tokens, 'admin')];
+
+  app.get<{ id: string }>('/v1/opportunities/:id/score', ...read, async (req, res) => {
     if (!OPPORTUNITY_ID.test(req.params.id)) {
       throw new ScorerError('NOT_FOUND', `"${req.params.id}" is not an opportunity id`);
     }
@@ -67,15 +92,14 @@ export function createApp(deps: AppDeps): Express {
     res.json(await deps.loadAndScore(req.params.id));
   });
 
-  const admin = requireAdmin(deps.adminToken);
-  app.post('/v1/admin/sweep', admin, async (_req, res) => {
+  app.post('/v1/admin/sweep', ...admin, async (_req, res) => {
     if (!deps.sweep) throw new ScorerError('NOT_FOUND', 'Sweeps are not available here');
     res.status(202).json(await deps.sweep());
   });
-  app.get('/v1/rules', admin, (_req, res) => {
+  app.get('/v1/rules', ...read, (_req, res) => {
     res.json(rulesSummary(deps.rulebook()));
   });
-  app.post('/v1/admin/rules/reload', admin, async (_req, res) => {
+  app.post('/v1/admin/rules/reload', ...admin, async (_req, res) => {
     if (!deps.reloadRules) throw new ScorerError('NOT_FOUND', 'Rule reloads are not available here');
     res.json(await deps.reloadRules());
   });
@@ -91,23 +115,4 @@ function parseAsOfParam(value: unknown): number {
   if (typeof value !== 'string')
     throw new ScorerError('AS_OF_INVALID', 'Give asOf once, as an ISO-8601 moment');
   return parseAsOf(value);
-}
-
-/** Bearer check in constant time; with no ADMIN_TOKEN configured the admin routes refuse (403). */
-function requireAdmin(adminToken: string | undefined): RequestHandler {
-  const expected = adminToken === undefined ? undefined : digest(adminToken);
-  return (req, _res, next) => {
-    if (expected === undefined)
-      return next(new ScorerError('FORBIDDEN', 'Admin endpoints are off: ADMIN_TOKEN is not set'));
-    const header = req.get('authorization') ?? '';
-    const given = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
-    // Compare digests so the comparison takes the same time whatever the length of the guess.
-    if (!timingSafeEqual(digest(given), expected))
-      return next(new ScorerError('UNAUTHORIZED', 'A valid admin bearer token is required'));
-    return next();
-  };
-}
-
-function digest(text: string): Buffer {
-  return createHash('sha256').update(text).digest();
 }

@@ -81,6 +81,33 @@ export const ERROR_CATALOGUE = {
     retryable: false,
     fix: 'A ready token (SF_ACCESS_TOKEN) cannot be refreshed: set a new SF_ACCESS_TOKEN, or let the service mint its own tokens with SF_CLIENT_ID + SF_USERNAME + SF_JWT_KEY_FILE or SF_ORG.',
   },
+  STATE_CORRUPT: {
+    kind: 'config',
+    retryable: false,
+    fix: 'Move the named file out of STATE_DIR; nothing is lost, the next start sweeps every open deal.',
+  },
+  STATE_UNWRITABLE: {
+    kind: 'config',
+    retryable: true,
+    fix: 'Make STATE_DIR writable and give its volume free space; scoring goes on meanwhile.',
+  },
+  UNSUPPORTED_MEDIA_TYPE: {
+    kind: 'input',
+    retryable: false,
+    fix: 'Send Content-Type: application/json; charset=utf-8, without Content-Encoding.',
+  },
+  BAD_REQUEST: { kind: 'input', retryable: false, fix: 'Correct the request as the message says.' },
+  LEASE_LOST: {
+    kind: 'internal',
+    retryable: true,
+    fix: 'Another service took over this STATE_DIR; restart this one and it waits as a standby.',
+  },
+  SERVICE_BUSY: {
+    kind: 'input',
+    retryable: true,
+    fix: 'Try again after the time in the Retry-After header.',
+  },
+  RATE_LIMITED: { kind: 'input', retryable: true, fix: 'Wait for the time in the Retry-After header.' },
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -22,6 +22,8 @@ export const REDACT_PATHS = [
   '*.token',
   'adminToken',
   '*.adminToken',
+  'readToken',
+  '*.readToken',
   'authorization',
   'Authorization',
   '*.authorization',

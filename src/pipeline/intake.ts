@@ -32,7 +32,7 @@ export interface IntakeOptions {
   requestSweep: (reason: string) => void;
   /** Rescores every deal modified after `since` (ms); resolves once a sweep that began after the call is done. */
   catchUp: (since: number) => Promise<void>;
-  deadLetter: (letter: DeadLetter) => Promise<void>;
+  deadLetter: (letter: DeadLetter) => Promise<unknown>;
   /** Persists the watermark; called after events finish, at most once per `checkpointEveryMs`. */
   saveCheckpoint: (replayId: number) => Promise<void>;
   initialReplayId: number | undefined;

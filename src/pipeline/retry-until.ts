@@ -68,13 +68,13 @@ export function worthRetrying(err: unknown): boolean {
 }
 
 export interface LetterDeps {
-  deadLetter: (letter: DeadLetter) => Promise<void>;
+  deadLetter: (letter: DeadLetter) => Promise<unknown>;
   now: () => number;
   logger: Logger;
   metrics?: Metrics;
 }
 
-/** Writes one dead letter; a letter that cannot be written throws on (the checkpoint then holds the work). */
+/** Writes one dead letter. The store never rejects: one it cannot save is logged whole and held (see DeadLetterStore). */
 export async function writeDeadLetter(
   deps: LetterDeps,
   what: Pick<DeadLetter, 'replayId' | 'recordIds'>,
@@ -89,11 +89,7 @@ export async function writeDeadLetter(
   };
   deps.metrics?.deadLetters.inc({ code });
   deps.logger.error({ replayId: letter.replayId, code, reason: letter.reason }, 'Change event dead-lettered');
-  try {
-    await deps.deadLetter(letter);
-  } catch (writeErr) {
-    // Losing the dead letter too would lose the event: stop the process, the checkpoint holds it.
-    deps.logger.fatal({ err: writeErr, replayId: letter.replayId }, 'Cannot write the dead-letter file');
-    throw writeErr;
-  }
+  // The store does not reject: a letter it cannot save (full or read-only STATE_DIR) is logged whole
+  // and /readyz says so. Exiting instead would restart into the same disk and never move on.
+  await deps.deadLetter(letter);
 }

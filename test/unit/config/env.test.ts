@@ -8,6 +8,7 @@ describe('the environment', () => {
       CDC_CHANNEL: '/data/Commitment_Scorer__chn',
       SCORER_CLIENT_ID: 'commitment-scorer',
       PORT: 3000,
+      HOST: '127.0.0.1',
       STATE_DIR: './.state',
       LOG_LEVEL: 'info',
     });
@@ -21,6 +22,8 @@ describe('the environment', () => {
     [{ CDC_CHANNEL: 'OpportunityChangeEvent' }, 'CDC_CHANNEL'],
     [{ INTEGRATION_USER_ID: '006000000000001' }, 'INTEGRATION_USER_ID'],
     [{ ADMIN_TOKEN: 'short' }, 'ADMIN_TOKEN'],
+    [{ READ_TOKEN: 'short' }, 'READ_TOKEN'],
+    [{ HOST: 'my host' }, 'HOST'],
     [{ SF_ACCESS_TOKEN: 'abc' }, 'SF_INSTANCE_URL'],
     [{ SF_INSTANCE_URL: 'not a url', SF_ACCESS_TOKEN: 'abc' }, 'SF_INSTANCE_URL'],
     [{ SF_CLIENT_ID: 'abc', SF_USERNAME: 'u@example.com' }, 'SF_JWT_KEY_FILE'],

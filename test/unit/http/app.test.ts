@@ -115,7 +115,8 @@ describe('the HTTP API', () => {
     const res = await fetch(`${base}/nope`);
     expect(res.status).toBe(404);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
-    expect((await fetch(`${base}/v1/opportunities/not-an-id/score`)).status).toBe(404);
+    const auth = { headers: { authorization: `Bearer ${ADMIN}` } };
+    expect((await fetch(`${base}/v1/opportunities/not-an-id/score`, auth)).status).toBe(404);
   });
 
   it('never logs the admin token', () => {

@@ -26,9 +26,9 @@ describe('the checkpoint store', () => {
     const d = dir();
     writeFileSync(path.join(d, 'checkpoint-_data_Commitment_Scorer__chn.json'), '{"replayId": 10');
     await expect(new CheckpointStore(d, '/data/Commitment_Scorer__chn').load()).rejects.toMatchObject({
-      code: 'CONFIG_INVALID',
+      code: 'STATE_CORRUPT',
       message: expect.stringMatching(
-        /checkpoint-_data_Commitment_Scorer__chn\.json is not JSON.*move it aside/,
+        /checkpoint-_data_Commitment_Scorer__chn\.json is not JSON.*Move it aside/,
       ),
     });
   });
