@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { snapshotSchema } from './snapshot';
+import { listRows, snapshotSchema } from './snapshot';
 
 /**
  * The JSON Schema of the deal snapshot (`score --file`, `POST /v1/score`), generated from the zod
@@ -8,10 +8,17 @@ import { snapshotSchema } from './snapshot';
  * rulebook's input and output fields.
  */
 export function snapshotJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(snapshotSchema, { io: 'input', unrepresentable: 'any' }) as Record<
-    string,
-    unknown
-  >;
+  const options = { io: 'input', unrepresentable: 'any' } as const;
+  const schema = z.toJSONSchema(snapshotSchema, {
+    ...options,
+    // A list is parsed row by row (so a bad list stops early); its items are the row schema it checks.
+    override: (ctx) => {
+      const row = listRows.get(ctx.zodSchema);
+      if (!row) return;
+      const { $schema: _, ...items } = z.toJSONSchema(row, options) as Record<string, unknown>;
+      ctx.jsonSchema.items = items;
+    },
+  }) as Record<string, unknown>;
   return {
     title: 'Commitment Scorer deal snapshot',
     description:

@@ -38,6 +38,11 @@ const epochField = (parse: (text: string) => number | undefined, message: string
     });
 const date = epochField(parseDate, 'invalid date (expected YYYY-MM-DD)');
 const dateTime = epochField(parseDateTime, 'invalid date (expected ISO-8601 such as 2026-10-02T09:30:00Z)');
+/**
+ * Which row schema each snapshot list checks, for the generated JSON Schema (json-schema.ts). Filled
+ * once while this module builds its schemas, read only after: schema objects are its keys.
+ */
+export const listRows = new WeakMap<object, z.ZodTypeAny>();
 /** Rows of one list checked before a list is given up on: the message shows 20 problems at most. */
 const MAX_BAD_ROWS = 20;
 
@@ -46,30 +51,31 @@ const MAX_BAD_ROWS = 20;
  * issue for every field of every bad row: a posted snapshot of 1,000 invalid rows a list cost ~65 ms
  * of the one event loop, and a few clients posting them held /healthz for over a second.
  */
-const list = <T extends z.ZodTypeAny>(item: T) =>
-  z
-    .array(z.unknown())
-    .nullish()
-    .transform((rows, ctx) => {
-      const out: z.output<T>[] = [];
-      let bad = 0;
-      for (const [i, row] of (rows ?? []).entries()) {
-        const result = item.safeParse(row);
-        if (result.success) {
-          out.push(result.data as z.output<T>);
-          continue;
-        }
-        for (const issue of result.error.issues)
-          ctx.addIssue({ code: 'custom', message: issue.message, path: [i, ...issue.path] });
-        if (++bad >= MAX_BAD_ROWS) {
-          const unchecked = (rows ?? []).length - i - 1;
-          if (unchecked > 0)
-            ctx.addIssue({ code: 'custom', message: `${unchecked} more rows not checked`, path: [] });
-          return z.NEVER;
-        }
+const list = <T extends z.ZodTypeAny>(item: T) => {
+  const rows = z.array(z.unknown());
+  // The JSON Schema shows the row shape the transform checks (the array itself takes anything).
+  listRows.set(rows, item);
+  return rows.nullish().transform((rows, ctx) => {
+    const out: z.output<T>[] = [];
+    let bad = 0;
+    for (const [i, row] of (rows ?? []).entries()) {
+      const result = item.safeParse(row);
+      if (result.success) {
+        out.push(result.data as z.output<T>);
+        continue;
       }
-      return out;
-    });
+      for (const issue of result.error.issues)
+        ctx.addIssue({ code: 'custom', message: issue.message, path: [i, ...issue.path] });
+      if (++bad >= MAX_BAD_ROWS) {
+        const unchecked = (rows ?? []).length - i - 1;
+        if (unchecked > 0)
+          ctx.addIssue({ code: 'custom', message: `${unchecked} more rows not checked`, path: [] });
+        return z.NEVER;
+      }
+    }
+    return out;
+  });
+};
 
 /** A probability in percent; Salesforce keeps both the deal's and its history's within 0–100. */
 const percent = z
