@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Connection } from 'jsforce';
 import { orgAuthFrom, parseEnv, type Env } from '../config/env';
+import { orgBacktest, parseDiffBacktest } from '../forecast/diff-backtest';
 import { forecastCsv, forecastTable, rulesDiffTable } from '../forecast/format';
 import { currentPeriod, parsePeriod } from '../forecast/period';
 import { GROUP_BY } from '../forecast/report';
@@ -21,6 +22,14 @@ import { configuredOrg } from './service-commands';
 
 const FORECAST_FORMATS = ['table', 'csv', 'json', 'html'] as const;
 const DIFF_FORMATS = ['table', 'json'] as const;
+
+interface DiffFlags {
+  format: string;
+  top: string;
+  from?: string;
+  to?: string;
+  horizon: string;
+}
 
 interface OrgOptions {
   sandbox?: boolean;
@@ -96,10 +105,16 @@ export function addForecastCommands(
     .option('--format <format>', 'table or json', 'table')
     .option('--top <n>', 'how many deals that move most to list', '20')
     .option('--as-of <iso>', 'score as of this moment (default: now)')
+    .option(
+      '--from <date>',
+      'backtest on closed deals from this CloseDate (default: 12 months before --as-of)',
+    )
+    .option('--to <date>', 'backtest on closed deals up to this CloseDate (default: the day of --as-of)')
+    .option('--horizon <days>', 'backtest the deals as they were this many days before their close', '30')
     .option('--sandbox', 'run against a built-in sandbox org instead of the configured one')
     .option('--deals <n>', 'with --sandbox: how many deals it generates', '300')
     .option('--seed <n>', 'with --sandbox: the generator seed', '42')
-    .action((oldFile: string, newFile: string, opts: OrgOptions & { format: string; top: string }) =>
+    .action((oldFile: string, newFile: string, opts: OrgOptions & DiffFlags) =>
       run(async () => {
         const format = oneOf('--format', opts.format, DIFF_FORMATS);
         const top = wholeNumber('--top', opts.top, 0, 1000);
@@ -107,16 +122,33 @@ export function addForecastCommands(
         const after = loadRulebookFile(newFile);
         const env = parseEnv();
         const asOf = opts.asOf === undefined ? Date.now() : parseAsOf(opts.asOf);
+        const { range, horizonDays } = parseDiffBacktest(opts, asOf);
         const logger = createLogger({ level: env.LOG_LEVEL, destination: process.stderr });
         const report = await withOrg(env, opts, logger, async (conn) => {
           const progress = createProgress({ stream: process.stderr, unit: 'deals' });
-          // Backtest figures side by side need closed history and the backtest runner: not wired yet.
           const r = await runRulesDiff(
             conn,
             { before, after },
-            { asOf, top, logger, onProgress: (p) => progress.update(p) },
+            {
+              asOf,
+              top,
+              logger,
+              onProgress: (p) => progress.update(p),
+              backtest: async (b, a) => {
+                progress.finish();
+                const closed = createProgress({ stream: process.stderr, unit: 'closed deals' });
+                // The org's now, not --as-of: the activity window is counted back from the server's today.
+                const figures = await orgBacktest(conn, {
+                  range,
+                  horizonDays,
+                  now: Date.now(),
+                  onProgress: (p) => closed.update(p),
+                })(b, a);
+                closed.finish();
+                return figures;
+              },
+            },
           );
-          progress.finish();
           return r;
         });
         process.stdout.write(

@@ -65,7 +65,11 @@ function checkSource(flags: SourceFlags): void {
       'USAGE',
       'Say which closed deals to use: --from D --to D (from the org) or --snapshots FILE.jsonl',
     );
-  if (!range) return;
+  if (range) checkRange(flags);
+}
+
+/** --from and --to go together, as YYYY-MM-DD dates, --from not after --to. */
+export function checkRange(flags: { from?: string; to?: string }): void {
   for (const [name, value] of [
     ['--from', flags.from],
     ['--to', flags.to],

@@ -11,7 +11,7 @@ export const FORMATS = ['table', 'json', 'csv'] as const;
 export type Format = (typeof FORMATS)[number];
 
 const num = (v: number, digits = 3): string => (Number.isFinite(v) ? v.toFixed(digits) : '–');
-const est = (e: Estimate, digits = 3): string =>
+export const est = (e: Estimate, digits = 3): string =>
   `${num(e.value, digits)} (${num(e.low, digits)}–${num(e.high, digits)})`;
 const pct = (v: number | null): string => (v === null ? '–' : `${(v * 100).toFixed(1)} %`);
 

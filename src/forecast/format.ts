@@ -1,7 +1,8 @@
 import { calibrationLine } from './calibration';
 import { describeClosing } from './period';
 import type { ForecastReport } from './report';
-import type { RulesDiffReport } from './rules-diff';
+import { est, leakWarning } from './format-report';
+import type { BacktestSideBySide, RulesDiffReport } from './rules-diff';
 
 /** Plain-text and CSV renderings of the forecast and of `rules diff`; the HTML page is in http/pages. */
 
@@ -142,14 +143,32 @@ export function rulesDiffTable(r: RulesDiffReport & { unscored?: number }): stri
         ),
   );
   out.push('');
-  out.push(
-    r.backtest === null
-      ? 'Backtest side by side: not run (needs closed history and the backtest command).'
-      : `Backtest side by side: ${Object.keys(r.backtest.before)
-          .map((k) => `${k} ${r.backtest!.before[k]} → ${r.backtest!.after[k]}`)
-          .join(', ')}`,
-  );
+  out.push(...backtestLines(r.backtest));
   return `${out.join('\n')}\n`;
 }
 
 const signed = (n: number): string => (n > 0 ? `+${n}` : String(n));
+
+function backtestLines(b: BacktestSideBySide | null): string[] {
+  if (b === null) return ['Backtest side by side: not run.'];
+  if (b.status === 'not run') return [`Backtest side by side: ${b.reason}.`];
+  const lines = [
+    `Backtest side by side: ${b.deals} closed deals from ${b.from} to ${b.to} (${b.won} won, ${b.lost} lost), as they were ${b.horizonDays} days before their close; 95 % intervals from a paired bootstrap`,
+  ];
+  const rows = [
+    { ...b.stage, label: b.stage.name },
+    { ...b.before, label: `${b.before.name} (old)` },
+    { ...b.after, label: `${b.after.name} (new)` },
+  ];
+  lines.push(
+    table(
+      ['', 'Brier', 'log loss', 'AUC', 'slope', 'ECE'],
+      rows.map((m) => [m.label, est(m.brier), est(m.logLoss), est(m.auc), est(m.slope, 2), est(m.ece)]),
+      new Set(),
+    ),
+  );
+  lines.push(`new − old, Brier: ${est(b.brierDelta)}; below 0 the new rulebook forecasts better`);
+  const warning = leakWarning(b);
+  if (warning) lines.push(warning);
+  return lines;
+}

@@ -4,6 +4,7 @@
  * adjusted probability is a whole percent, so the change is an integer in −100…100 and 201 counters
  * give the exact distribution), and the `top` deals that move most. Pure: no I/O, no clock.
  */
+import type { Estimate } from './bootstrap';
 
 export interface DiffSide {
   adjustedProbability: number;
@@ -44,14 +45,43 @@ export interface Mover {
   lost: string[];
 }
 
-/**
- * The backtest figures of both rulebooks side by side, once closed history exists. Filled by the
- * backtest (Brier, log loss, AUC per rulebook); null until a backtest runner is passed in.
- */
-export interface BacktestSideBySide {
-  before: Record<string, number>;
-  after: Record<string, number>;
+/** One forecast's backtest figures, each with its 95 % interval from a paired bootstrap. */
+export interface SideMetrics {
+  name: string;
+  brier: Estimate;
+  logLoss: Estimate;
+  auc: Estimate;
+  slope: Estimate;
+  ece: Estimate;
 }
+
+/**
+ * The backtest figures of both rulebooks side by side on the closed deals of a range, at one horizon.
+ * `status: 'not run'` says why in words (too few won or lost deals, or none in the range).
+ */
+export type BacktestSideBySide = {
+  horizonDays: number;
+  /** The CloseDate range asked for, YYYY-MM-DD. */
+  from: string;
+  to: string;
+  /** Deals measured (open at the horizon), and how many of them were won and lost. */
+  deals: number;
+  won: number;
+  lost: number;
+} & (
+  | {
+      status: 'run';
+      /** Deals that read an untracked input as it is now (see the backtest's leak warning). */
+      leaking: number;
+      untracked: string[];
+      stage: SideMetrics;
+      before: SideMetrics;
+      after: SideMetrics;
+      /** Brier(new) − Brier(old) on the same resamples: below 0 the new rulebook forecasts better. */
+      brierDelta: Estimate;
+    }
+  | { status: 'not run'; reason: string }
+);
 
 export interface RulesDiffReport {
   before: { version: string };

@@ -151,8 +151,28 @@ describe('commitment-scorer rules diff (built)', () => {
     expect(diff.change.down).toBe(0);
     expect(diff.change.up).toBeGreaterThan(0);
     expect(diff.movers.every((m: { change: number }) => m.change >= 0)).toBe(true);
-    expect(diff.backtest).toBeNull();
+    // 300 generated deals close too few for a backtest; the report says so in words.
+    expect(diff.backtest).toMatchObject({
+      status: 'not run',
+      horizonDays: 30,
+      from: '2025-11-21',
+      to: '2026-11-20',
+    });
+    expect(diff.backtest.reason).toMatch(
+      /^not run: (\d+ won and \d+ lost closed deals|no closed deals) in 2025-11-21\.\.2026-11-20; needs 30/,
+    );
     const table = run(['rules', 'diff', before, after, '--sandbox', '--seed', '7', '--as-of', AS_OF]);
     expect(table.stdout).toContain('Deals that move most:');
+    expect(table.stdout).toContain('Backtest side by side: not run: ');
+  });
+
+  it('rejects a half range or a second horizon before reading any deal', () => {
+    const rb = path.join(root, 'src', 'rules', 'default-rulebook.yaml');
+    const half = run(['rules', 'diff', rb, rb, '--sandbox', '--from', '2026-01-01']);
+    expect(half.code).toBe(1);
+    expect(half.stderr).toContain('--to is missing: --from and --to go together');
+    const two = run(['rules', 'diff', rb, rb, '--sandbox', '--horizon', '30,60']);
+    expect(two.code).toBe(1);
+    expect(two.stderr).toContain('--horizon: rules diff backtests one horizon');
   });
 });

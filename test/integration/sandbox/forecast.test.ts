@@ -1,12 +1,14 @@
 import type { Connection } from 'jsforce';
+import { lastTwelveMonths, orgBacktest } from '../../../src/forecast/diff-backtest';
 import { parsePeriod } from '../../../src/forecast/period';
 import { ForecastAccumulator } from '../../../src/forecast/report';
 import { forecastDeal, runForecast, runRulesDiff } from '../../../src/forecast/run';
 import { loadRulebookFile } from '../../../src/rules/load-rulebook';
 import { loadSnapshots } from '../../../src/salesforce';
 import { forEachOpenDeal } from '../../../src/salesforce/open-deals';
-import { startSandbox, type Sandbox } from '../../../src/sandbox';
+import { SandboxClock, startSandbox, type Sandbox } from '../../../src/sandbox';
 import { scoreSnapshot } from '../../../src/scoring';
+import { aRulebookWith } from '../../support/builders';
 import { connect } from './helpers';
 
 /**
@@ -97,5 +99,61 @@ describe('reading open deals for the forecast', () => {
     expect(diff.change).toMatchObject({ up: 0, down: 0, unchanged: diff.deals });
     expect(diff.movers).toEqual([]);
     for (const f of diff.flags) expect(f).toMatchObject({ gained: 0, lost: 0, after: f.before });
+  });
+});
+
+describe('rules diff with closed history', () => {
+  // A fixed clock and enough closed deals (with a planted commitment effect) for 30 won and 30 lost.
+  let hist: Sandbox;
+  let histConn: Connection;
+  const proposed = aRulebookWith([
+    'when: { signal: daysSinceLastYes, gt: 21 }',
+    'when: { signal: daysSinceLastYes, gt: 60 }',
+  ]);
+  beforeAll(async () => {
+    hist = await startSandbox({
+      deals: 500,
+      seed: 11,
+      closedShare: 0.6,
+      plantedEffect: 2,
+      clock: new SandboxClock(new Date('2026-11-20T12:00:00Z')),
+    });
+    histConn = connect(hist);
+  });
+  afterAll(() => hist.close());
+
+  const diffWith = (after: typeof rulebook) => {
+    const asOf = hist.clock.now();
+    const backtest = orgBacktest(histConn, { range: lastTwelveMonths(asOf), horizonDays: 30, now: asOf });
+    return runRulesDiff(histConn, { before: rulebook, after }, { asOf, backtest });
+  };
+
+  it('puts both rulebooks backtest figures side by side, with Brier new − old', async () => {
+    const { backtest: b } = await diffWith(proposed);
+    if (b === null || b.status !== 'run') throw new Error(`expected figures, got ${JSON.stringify(b)}`);
+    const closed = [...hist.store.all('Opportunity')].filter((o) => o.IsClosed).length;
+    expect(b).toMatchObject({ horizonDays: 30, from: '2025-11-21', to: '2026-11-20' });
+    expect(b.deals).toBeGreaterThan(0);
+    expect(b.deals).toBeLessThanOrEqual(closed);
+    expect(b.won).toBeGreaterThanOrEqual(30);
+    expect(b.lost).toBeGreaterThanOrEqual(30);
+    expect(b.before.name).toBe(`adjusted ${rulebook.version}`);
+    expect(b.after.name).toBe(`adjusted ${proposed.version}`);
+    for (const side of [b.stage, b.before, b.after])
+      for (const e of [side.brier, side.logLoss, side.auc, side.slope, side.ece]) {
+        expect(Number.isFinite(e.value)).toBe(true);
+        expect(e.low).toBeLessThanOrEqual(e.value);
+        expect(e.high).toBeGreaterThanOrEqual(e.value);
+      }
+    // The planted effect makes commitment informative: the rulebook ranks deals better than stage alone.
+    expect(b.before.auc.value).toBeGreaterThan(b.stage.auc.value);
+    expect(b.brierDelta.value).toBeCloseTo(b.after.brier.value - b.before.brier.value, 12);
+  });
+
+  it('gives a Brier difference of exactly 0 for the same rulebook against itself', async () => {
+    const { backtest: b } = await diffWith(rulebook);
+    if (b === null || b.status !== 'run') throw new Error(`expected figures, got ${JSON.stringify(b)}`);
+    expect(b.brierDelta).toEqual({ value: 0, low: 0, high: 0 });
+    expect(b.after).toEqual({ ...b.before, name: `${b.before.name} (#2)` });
   });
 });
