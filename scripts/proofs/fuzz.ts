@@ -6,7 +6,7 @@
  * without its replay id, a checkpoint that does not match, a rejected well-formed input) and prints
  * the shrunk counterexample; otherwise it prints what happened to the inputs.
  *
- * Usage: npm run proof:fuzz [-- --events 100000 --snapshots 100000 --seed 20261201]
+ * Usage: npm run proof:fuzz [-- --events 20000 --snapshots 2000 --seed 20261201] (defaults: 100,000 each)
  * The jest suite runs the same properties on 2,000 cases each (test/unit/proofs/fuzz.test.ts).
  */
 import fc from 'fast-check';
@@ -52,7 +52,7 @@ async function main(): Promise<void> {
       .join(', ')}`,
   );
   out(
-    `  replays skipped as duplicates ${n(events.duplicates)}, passing failures retried ${n(events.retries)}`,
+    `  replays skipped as duplicates ${n(events.duplicates)}, passing failures retried ${n(events.retries)}, changes coalesced into a waiting deal ${n(events.coalesced)}, catch-ups at the cap ${n(events.catchUps)}`,
   );
 
   const snapshots = newSnapshotTally();

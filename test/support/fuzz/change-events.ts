@@ -1,17 +1,23 @@
 import fc from 'fast-check';
-import { ScorerError } from '../../../src/lib/errors';
-import { createLogger } from '../../../src/lib/logger';
-import { EventIntake } from '../../../src/pipeline/intake';
-import { routeEvent, type EventRoute } from '../../../src/pipeline/route-event';
+import type { EventRoute } from '../../../src/pipeline/route-event';
 import { to18 } from '../../../src/salesforce/ids';
 import type { DeadLetter } from '../../../src/state/dead-letters';
-import { AT, commitment, expectedRoute, intentArb, isEcho, messageFor, type Intent } from './event-messages';
+import { expectedRoute, intentArb, messageFor, type Intent } from './event-messages';
+import {
+  settle,
+  startHarness,
+  stopHarness,
+  Violation,
+  type Harness,
+  type HarnessCase,
+} from './intake-harness';
 import { mutate, mutationsArb, prototypeFingerprint, type Mutation } from './mutate';
 
 /**
  * Each case runs a short stream of change events (event-messages.ts), some mutated, through a real
- * EventIntake with the real router and echo filter; the batch path and the parent lookup are fakes
- * that succeed, fail once or refuse for good. `checkEventCase` throws on the first broken promise.
+ * EventIntake (intake-harness.ts). Events arrive in deliveries of one or more, as faye hands over a
+ * response's events in one turn; after each delivery the case waits until the intake has no work
+ * open and checks every event of it. `checkEventCase` throws on the first broken promise.
  */
 
 export interface EventStep {
@@ -19,27 +25,33 @@ export interface EventStep {
   /** Replay ids step forward by 1 + gap; a mutation may still send one backwards. */
   gap: number;
   mutations: Mutation[];
+  /** Delivered in the same turn as the step before (a deal named twice then waits once). */
+  together: boolean;
 }
 
-export interface EventCase {
+export interface EventCase extends HarnessCase {
   /** The stored checkpoint the intake starts from (undefined: first start). */
   initial: number | undefined;
   /** Replay id of the first event relative to the checkpoint: ≤ 0 replays ones already finished. */
   offset: number;
   steps: EventStep[];
-  submit: 'ok' | 'fail-once' | 'refuse';
-  resolve: 'found' | 'none' | 'fail-once' | 'refuse';
 }
 
 export const eventCaseArb: fc.Arbitrary<EventCase> = fc.record({
   initial: fc.option(fc.constant(5000), { nil: undefined }),
   offset: fc.integer({ min: -3, max: 5 }),
-  steps: fc.array(fc.record({ intent: intentArb, gap: fc.nat(3), mutations: mutationsArb }), {
-    minLength: 1,
-    maxLength: 6,
-  }),
+  steps: fc.array(
+    fc.record({
+      intent: intentArb,
+      gap: fc.nat(3),
+      mutations: mutationsArb,
+      together: fc.constantFrom(false, true, true),
+    }),
+    { minLength: 1, maxLength: 6 },
+  ),
   submit: fc.constantFrom<EventCase['submit']>('ok', 'ok', 'ok', 'fail-once', 'refuse'),
   resolve: fc.constantFrom<EventCase['resolve']>('found', 'found', 'none', 'fail-once', 'refuse'),
+  cap: fc.constantFrom<number | undefined>(undefined, undefined, undefined, 1, 2),
 });
 
 export interface EventTally {
@@ -52,6 +64,10 @@ export interface EventTally {
   deadLetteredWithoutReplayId: number;
   deadLetterCodes: Record<string, number>;
   retries: number;
+  /** Changes to a deal already waiting (one write covers them). */
+  coalesced: number;
+  /** Catch-up sweeps asked for by an intake at its cap, for the ids it did not hold. */
+  catchUps: number;
 }
 
 export const newEventTally = (): EventTally => ({
@@ -64,6 +80,8 @@ export const newEventTally = (): EventTally => ({
   deadLetteredWithoutReplayId: 0,
   deadLetterCodes: {},
   retries: 0,
+  coalesced: 0,
+  catchUps: 0,
 });
 
 /**
@@ -78,11 +96,8 @@ export function usableReplayId(message: unknown): number | null {
   return typeof id === 'number' && Number.isSafeInteger(id) && id >= 0 ? id : null;
 }
 
-// pino's own JSON: a logger that serializes every line (so logging weird values is exercised) and drops it.
-const logger = createLogger({ level: 'debug', destination: { write: () => undefined } });
 const HANG_MS = 2000;
 
-class Violation extends Error {}
 const fail = (what: string, message: unknown, detail: unknown = ''): never => {
   const shown = JSON.stringify(message, (_k, v: unknown) =>
     typeof v === 'string' && v.length > 200 ? `${v.slice(0, 60)}…(${v.length} chars)` : v,
@@ -90,116 +105,132 @@ const fail = (what: string, message: unknown, detail: unknown = ''): never => {
   throw new Violation(`${what}: ${String(detail)}\n  message: ${(shown ?? String(message)).slice(0, 1500)}`);
 };
 
-/** What the fakes around the intake saw, in order. */
-interface Harness {
-  intake: EventIntake;
-  routes: { replayId: number; route: EventRoute }[];
-  letters: DeadLetter[];
-  submitted: string[][];
+/** One event of a delivery, as the case sent it. */
+interface Sent {
+  step: EventStep;
+  message: unknown;
+  rid: number | null;
+  duplicate: boolean;
 }
 
-function harness(c: EventCase, tally: EventTally): Harness {
-  const h: Omit<Harness, 'intake'> = { routes: [], letters: [], submitted: [] };
-  const failed = { submit: false, resolve: false };
-  const failOnce = (which: 'submit' | 'resolve', err: Error) => {
-    if (failed[which]) return;
-    failed[which] = true;
-    tally.retries++;
-    throw err;
-  };
-  const intake = new EventIntake({
-    catchUp: async () => undefined,
-    route: (ev) => {
-      const route = routeEvent(ev, { commitment, isEcho });
-      h.routes.push({ replayId: ev.replayId, route });
-      return route;
-    },
-    submit: async (ids) => {
-      h.submitted.push(ids);
-      if (c.submit === 'refuse') throw new Error('the batch path refused these ids');
-      if (c.submit === 'fail-once') failOnce('submit', new ScorerError('NETWORK', 'socket hang up'));
-    },
-    resolve: async (route) => {
-      if (c.resolve === 'refuse') throw new Error('the lookup refused these ids');
-      if (c.resolve === 'fail-once')
-        failOnce('resolve', new ScorerError('ORG_REQUEST_FAILED', 'Salesforce answered 503'));
-      return c.resolve === 'none' ? [] : [`006${route.recordIds[0].slice(3, 15)}`];
-    },
-    requestSweep: () => undefined,
-    deadLetter: async (letter) => void h.letters.push(letter),
-    saveCheckpoint: async () => undefined,
-    initialReplayId: c.initial,
-    checkpointEveryMs: 0,
-    retryDelayMs: () => 0,
-    logger,
-    now: () => AT,
-  });
-  return { ...h, intake };
+/** The model: the newest usable replay id seen, and the checkpoint once every event is finished. */
+interface Model {
+  maxSeen: number;
+  checkpoint: number | undefined;
 }
 
 /** Runs one case; throws a Violation naming the broken promise. */
 export async function checkEventCase(c: EventCase, tally: EventTally): Promise<void> {
   const fingerprint = prototypeFingerprint();
-  const h = harness(c, tally);
-  let replayId = (c.initial ?? 5000) + c.offset;
-  // The model: the newest usable replay id seen, and the checkpoint once every event is finished.
-  const model = { maxSeen: c.initial ?? Number.NEGATIVE_INFINITY, checkpoint: c.initial };
-  for (const step of c.steps) {
-    replayId += 1 + step.gap;
-    const base = messageFor(step.intent, replayId);
-    const message = step.mutations.length === 0 ? base : mutate(base, step.mutations);
-    tally.messages++;
-    tally[step.mutations.length === 0 ? 'wellFormed' : 'mutated']++;
-    await checkStep(h, step, message, model, tally);
+  const h = startHarness(c, tally);
+  try {
+    let replayId = (c.initial ?? 5000) + c.offset;
+    const model: Model = { maxSeen: c.initial ?? Number.NEGATIVE_INFINITY, checkpoint: c.initial };
+    let delivery: Sent[] = [];
+    for (const step of c.steps) {
+      if (!step.together && delivery.length > 0) {
+        await checkDelivery(h, delivery, model, tally);
+        delivery = [];
+      }
+      replayId += 1 + step.gap;
+      const base = messageFor(step.intent, replayId);
+      const message = step.mutations.length === 0 ? base : mutate(base, step.mutations);
+      tally.messages++;
+      tally[step.mutations.length === 0 ? 'wellFormed' : 'mutated']++;
+      delivery.push({ step, message, ...place(message, model) });
+    }
+    await checkDelivery(h, delivery, model, tally);
+  } finally {
+    await stopHarness(h);
   }
   if (prototypeFingerprint() !== fingerprint || ({} as Record<string, unknown>).polluted !== undefined)
     throw new Violation('Object.prototype was changed');
 }
 
-async function checkStep(
-  h: Harness,
-  step: EventStep,
-  message: unknown,
-  model: { maxSeen: number; checkpoint: number | undefined },
-  tally: EventTally,
-): Promise<void> {
+/** Where the model places a message: a replay already seen is a duplicate. */
+function place(message: unknown, model: Model): { rid: number | null; duplicate: boolean } {
   const rid = usableReplayId(message);
-  const seen = { routes: h.routes.length, letters: h.letters.length, submitted: h.submitted.length };
-  try {
-    h.intake.accept(message);
-  } catch (err) {
-    fail('accept() threw', message, err);
-  }
-  await h.intake.drain(HANG_MS);
-  const routes = h.routes.slice(seen.routes);
-  const letters = h.letters.slice(seen.letters);
-  if (rid !== null && rid <= model.maxSeen) {
-    tally.duplicates++;
-    if (routes.length + letters.length > 0) fail('a replayed (duplicate) event was handled again', message);
-    return;
-  }
+  if (rid !== null && rid <= model.maxSeen) return { rid, duplicate: true };
   if (rid !== null) model.maxSeen = model.checkpoint = rid;
-  if (letters.length > 1) fail('an event was dead-lettered twice', message);
-  if (routes.length > 1) fail('an event was routed twice', message);
-  if (routes.length === 0 && letters.length === 0)
-    fail(`an event was neither routed nor dead-lettered within ${HANG_MS} ms`, message);
-  if (letters[0]) checkLetter(letters[0], rid, step, message, tally);
-  if (routes[0]) checkRoute(routes[0], rid, step, h.submitted.slice(seen.submitted), message, tally);
-  if (h.intake.checkpoint !== model.checkpoint)
-    fail(
-      `checkpoint ${h.intake.checkpoint}, expected ${model.checkpoint} (every event is finished)`,
-      message,
-    );
-  if (h.intake.outstanding !== 0) fail(`${h.intake.outstanding} events still outstanding`, message);
+  return { rid, duplicate: false };
 }
 
-function checkLetter(
-  letter: DeadLetter,
-  rid: number | null,
-  step: EventStep,
-  message: unknown,
+/** Hands a delivery to the intake in one turn, waits until its work is done, then checks each event. */
+async function checkDelivery(h: Harness, delivery: Sent[], model: Model, tally: EventTally): Promise<void> {
+  const seen = { routes: h.routes.length, letters: h.letters.length, submitted: h.submitted.length };
+  const catchUps = h.catchUps;
+  for (const { message } of delivery) {
+    try {
+      h.intake.accept(message);
+    } catch (err) {
+      fail('accept() threw', message, err);
+    }
+  }
+  const last = delivery[delivery.length - 1].message;
+  if (!(await settle(h, HANG_MS)))
+    fail(
+      `work still open after ${HANG_MS} ms (${h.intake.outstanding} pieces, ${h.intake.pendingDeals} deals)`,
+      last,
+    );
+  if (h.broken) fail(h.broken, last);
+  const routes = h.routes.slice(seen.routes);
+  const letters = h.letters.slice(seen.letters);
+  const submitted = new Set(h.submitted.slice(seen.submitted));
+  const swept = h.catchUps > catchUps;
+  for (const id of submitted)
+    if (!OPPORTUNITY_ID18.test(id))
+      fail(`submitted an id that is not an 18-character opportunity id: ${id}`, last);
+  for (const sent of delivery) {
+    if (sent.duplicate) tally.duplicates++;
+    const mine = (r: { replayId: number | null }) =>
+      !sent.duplicate && r.replayId === sent.rid && sent.rid !== null;
+    checkEvent(sent, routes.filter(mine), letters.filter(mine), { submitted, swept }, tally);
+  }
+  // Replays and messages without a usable replay id are told apart by the replay id they carry.
+  const stray = routes.filter((r) => !delivery.some((s) => !s.duplicate && s.rid === r.replayId));
+  if (stray.length > 0)
+    fail(`a replayed (duplicate) event was handled again (replay id ${stray[0].replayId})`, last);
+  const withoutId = letters.filter((l) => l.replayId === null);
+  const expectedWithoutId = delivery.filter((s) => s.rid === null);
+  if (withoutId.length !== expectedWithoutId.length)
+    fail(
+      `${withoutId.length} dead letters without a replay id for ${expectedWithoutId.length} such events`,
+      last,
+    );
+  for (let i = 0; i < withoutId.length; i++) checkLetter(withoutId[i], expectedWithoutId[i], tally);
+  if (h.needs.size > 0)
+    fail(`changes to ${[...h.needs.keys()].join(', ')} neither written, dead-lettered nor swept`, last);
+  if (h.intake.checkpoint !== model.checkpoint)
+    fail(`checkpoint ${h.intake.checkpoint}, expected ${model.checkpoint} (every event is finished)`, last);
+}
+
+function checkEvent(
+  sent: Sent,
+  routes: { replayId: number; route: EventRoute }[],
+  letters: DeadLetter[],
+  done: { submitted: Set<string>; swept: boolean },
   tally: EventTally,
 ): void {
+  const { message } = sent;
+  if (sent.duplicate || sent.rid === null) return;
+  if (routes.length > 1) fail('an event was routed twice', message);
+  if (routes.length === 0 && letters.length !== 1)
+    fail(
+      letters.length === 0
+        ? 'an event was neither routed nor dead-lettered'
+        : 'an event was dead-lettered twice',
+      message,
+    );
+  // A routed event's letters are its deals' (one each) or its lookup's (one).
+  const named = letters.map((l) => l.recordIds.join(','));
+  if (new Set(named).size !== named.length) fail('a deal was dead-lettered twice for one event', message);
+  if (letters[0]) checkLetter(letters[0], sent, tally);
+  for (const letter of letters.slice(1)) checkLetter(letter, sent, undefined);
+  if (routes[0]) checkRoute(routes[0].route, sent, done, tally);
+}
+
+function checkLetter(letter: DeadLetter, sent: Sent, tally: EventTally | undefined): void {
+  const { message, rid, step } = sent;
   if (letter.replayId !== rid)
     fail(`dead-lettered with replay id ${letter.replayId}, expected ${rid}`, message);
   if (typeof letter.reason !== 'string' || letter.reason === '')
@@ -207,6 +238,7 @@ function checkLetter(
   // A well-formed event is dead-lettered only when the batch path or the lookup refuses it for good.
   if (step.mutations.length === 0 && letter.code !== 'INTERNAL')
     fail('a well-formed event was dead-lettered', message, letter.reason);
+  if (!tally) return;
   tally.deadLettered++;
   if (rid === null) tally.deadLetteredWithoutReplayId++;
   tally.deadLetterCodes[letter.code] = (tally.deadLetterCodes[letter.code] ?? 0) + 1;
@@ -215,21 +247,20 @@ function checkLetter(
 const OPPORTUNITY_ID18 = /^006[a-zA-Z0-9]{15}$/;
 const RECORD_ID = /^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$/;
 
+/**
+ * A score route's deals were all handed to the batch path in this delivery (an event naming a deal
+ * already waiting is covered by that deal's one write) or, at the cap, left to a catch-up sweep.
+ */
 function checkRoute(
-  routed: { replayId: number; route: EventRoute },
-  rid: number | null,
-  step: EventStep,
-  submitted: string[][],
-  message: unknown,
+  route: EventRoute,
+  sent: Sent,
+  done: { submitted: Set<string>; swept: boolean },
   tally: EventTally,
 ): void {
-  const { route } = routed;
+  const { message, step } = sent;
   tally.routed[route.kind]++;
-  if (routed.replayId !== rid) fail(`routed with replay id ${routed.replayId}, expected ${rid}`, message);
-  const ids = submitted.flat();
-  if (ids.some((id) => !OPPORTUNITY_ID18.test(id)))
-    fail(`submitted ids that are not 18-character opportunity ids: ${ids.slice(0, 3).join(', ')}`, message);
-  if (route.kind === 'score' && submitted.length === 0) fail('a score route submitted nothing', message);
+  if (route.kind === 'score' && !done.swept && route.ids.some((id) => !done.submitted.has(to18(id))))
+    fail('a score route neither submitted its deals nor asked for a catch-up', message);
   if (route.kind === 'resolve' && route.recordIds.some((id) => !RECORD_ID.test(id)))
     fail('a lookup was asked for invalid record ids', message);
   if (step.mutations.length > 0) return;
@@ -237,7 +268,7 @@ function checkRoute(
   if (route.kind !== want) fail(`routed to ${route.kind}, expected ${want}`, message);
   if (route.kind === 'score' && step.intent.entity === 'Opportunity') {
     const expected = JSON.stringify(step.intent.recordIds.map(to18));
-    if (JSON.stringify(submitted[0]) !== expected)
-      fail(`submitted ${JSON.stringify(submitted[0])}, expected ${expected}`, message);
+    if (JSON.stringify(route.ids.map(to18)) !== expected)
+      fail(`routed ${JSON.stringify(route.ids)}, expected ${expected}`, message);
   }
 }
