@@ -11,6 +11,9 @@ import type { Segment, Watermark } from './watermark';
  * cap, and the caller leaves it to a catch-up sweep.
  */
 
+/** How soon a queue held back by a full batch path looks again. */
+const BUSY_RETRY_MS = 100;
+
 export interface DealQueueOptions {
   watermark: Watermark;
   /** The batch path, one deal a time (it coalesces them): resolves when it is scored and written. */
@@ -45,6 +48,7 @@ export class DealQueue {
   private retryTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private pumpQueued = false;
+  private busyTimer: NodeJS.Timeout | undefined;
   private idleWaiters: (() => void)[] = [];
 
   constructor(private readonly opts: DealQueueOptions) {}
@@ -105,6 +109,8 @@ export class DealQueue {
     this.stopped = true;
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
+    clearTimeout(this.busyTimer);
+    this.busyTimer = undefined;
   }
 
   /**
@@ -122,7 +128,8 @@ export class DealQueue {
 
   private pump(): void {
     for (const [id, w] of this.pending) {
-      if (this.stopped || this.retryTimer || this.opts.busy() >= this.opts.maxBusy) return;
+      if (this.stopped || this.retryTimer) return;
+      if (this.opts.busy() >= this.opts.maxBusy) return this.pumpWhenLessBusy();
       this.pending.delete(id);
       this.taken.set(id, w);
       void this.run(id, w).finally(() => {
@@ -132,27 +139,45 @@ export class DealQueue {
     }
   }
 
+  /**
+   * The batch path is full of other work (a sweep's chunks): none of ours may be in it, so no batch of
+   * ours finishing will pump again. Look again shortly, or held deals would wait for the next event.
+   */
+  private pumpWhenLessBusy(): void {
+    if (this.busyTimer || this.stopped) return;
+    this.busyTimer = setTimeout(() => {
+      this.busyTimer = undefined;
+      this.pump();
+    }, BUSY_RETRY_MS);
+    this.busyTimer.unref();
+  }
+
+  /** Forgets the deal's batch entry, unless the deal was named again and handed over anew meanwhile. */
+  private untake(id: string, w: Waiting): void {
+    if (this.taken.get(id) === w) this.taken.delete(id);
+  }
+
   private async run(id: string, w: Waiting): Promise<void> {
     const wm = this.opts.watermark;
     try {
       await this.opts.submit([id]);
       this.attempt = 0;
       this.opts.onFailing(undefined);
-      this.taken.delete(id);
+      this.untake(id, w);
       this.opts.onWritten?.(w.commitTimestamp);
       wm.release(w.seg);
     } catch (err) {
       if (this.opts.worthRetrying(err)) return this.requeue(id, w, err);
       // A dead letter that cannot be written throws on: the segment stays held, the checkpoint too.
       await this.opts.onFailedForGood(new Map([[id, w.replayId]]), err);
-      this.taken.delete(id);
+      this.untake(id, w);
       wm.release(w.seg);
     }
   }
 
   /** Back to waiting, with its older segment; one pause for all deals of a failed batch. */
   private requeue(id: string, w: Waiting, err: unknown): void {
-    this.taken.delete(id);
+    this.untake(id, w);
     const newer = this.pending.get(id);
     // Named again meanwhile: one entry, with the older segment (it blocks the checkpoint anyway).
     if (newer) {
