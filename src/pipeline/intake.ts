@@ -153,8 +153,11 @@ export class EventIntake {
     let ev: ChangeEvent | undefined;
     try {
       ev = parseChangeEvent(message);
-      const at = ev.header.commitTimestamp;
-      if (typeof at === 'number') this.newestCommitValue = Math.max(this.newestCommitValue ?? at, at);
+      // The org's clock may run ahead of ours, but "seen" never runs ahead of now: a commit time from the
+      // future would hide a deaf subscription from the drift check until that moment.
+      const raw = ev.header.commitTimestamp;
+      const at = raw === undefined ? undefined : Math.min(raw, this.opts.now());
+      if (at !== undefined) this.newestCommitValue = Math.max(this.newestCommitValue ?? at, at);
       this.opts.metrics?.eventsReceived.inc({ entity: ev.header.entityName });
       this.follow(ev, this.opts.route(ev));
     } catch (err) {
@@ -239,7 +242,9 @@ export class EventIntake {
   }
 
   /** Holds the event's deals; `seg` when the event already has one (a lookup), else one is opened. */
-  private take(ev: ChangeEvent, ids: string[], seg: Segment | undefined): void {
+  private take(ev: ChangeEvent, named: string[], seg: Segment | undefined): void {
+    // One deal named twice in an event (merged events repeat ids) is one deal to hold.
+    const ids = [...new Set(named)];
     const fresh = ids.filter((id) => !this.deals.has(id));
     const at = ev.header.commitTimestamp;
     if (!this.deals.fits(fresh.length)) return this.notHeld(ev, fresh.length, seg);
@@ -262,7 +267,9 @@ export class EventIntake {
     this.opts.metrics?.idsNotHeld.inc(ids);
     if (seg === undefined && this.notHeldSeg && this.watermark.joinIf(this.notHeldSeg, ev.replayId)) return;
     const target = seg ?? this.openSegment(ev.replayId);
-    const since = (ev.header.commitTimestamp ?? this.opts.now()) - CATCH_UP_MARGIN_MS;
+    // From the change's commit (never later than now, whatever the org's clock says), with a margin.
+    const since =
+      Math.min(ev.header.commitTimestamp ?? this.opts.now(), this.opts.now()) - CATCH_UP_MARGIN_MS;
     this.watermark.hold(target);
     if (seg === undefined) {
       this.notHeldSeg = target;

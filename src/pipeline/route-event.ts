@@ -18,7 +18,9 @@ const headerSchema = z.object({
   changedFields: z.array(z.string()).default([]),
   changeOrigin: z.string().default(''),
   commitUser: z.string().default(''),
-  commitTimestamp: z.number().optional(),
+  // Epoch milliseconds that a Date can hold: an absurd one (1e300) would become the drift check's
+  // "newest seen" for ever and the start of a catch-up no query can express.
+  commitTimestamp: z.number().int().min(0).max(8_640_000_000_000_000).optional(),
 });
 
 /**

@@ -27,12 +27,13 @@ const event = (replayId: unknown, id: string) => ({
   },
 });
 
-function intakeFrom(initialReplayId: number | undefined) {
+function intakeFrom(initialReplayId: number | undefined, maxPendingDeals?: number) {
   const submitted: string[] = [];
   const letters: DeadLetter[] = [];
   const saved: number[] = [];
   const intake = new EventIntake({
     catchUp: async () => undefined,
+    maxPendingDeals,
     route: (ev) => routeEvent(ev, { commitment, isEcho: () => undefined }),
     submit: async (ids) => void submitted.push(...ids),
     resolve: async () => [],
@@ -77,5 +78,40 @@ describe('replay ids that are not event ids', () => {
     expect(letters.map((l) => l.replayId)).toEqual([null]);
     expect(intake.checkpoint).toBeUndefined();
     expect(saved).toEqual([]);
+  });
+});
+
+describe('commit times and repeated ids (found by the 100,000-case fuzz run)', () => {
+  const withHeader = (replayId: number, header: Record<string, unknown>) => {
+    const e = event(replayId, opp(1));
+    Object.assign(e.payload.ChangeEventHeader, header);
+    return e;
+  };
+
+  it('dead-letters an event whose commit time no date can hold, with its replay id, and moves on', async () => {
+    const { intake, submitted, letters } = intakeFrom(5000);
+    intake.accept(withHeader(5001, { commitTimestamp: 1e300 }));
+    intake.accept(event(5002, opp(2)));
+    await intake.drain(5000);
+    expect(letters.map((l) => [l.replayId, l.code])).toEqual([[5001, 'EVENT_INVALID']]);
+    expect(submitted).toEqual([opp(2)]);
+    expect(intake.checkpoint).toBe(5002);
+  });
+
+  it('never takes a commit time from the future as the newest change seen', () => {
+    const { intake } = intakeFrom(5000);
+    intake.accept(withHeader(5001, { commitTimestamp: Date.parse('2099-01-01T00:00:00Z') }));
+    expect(intake.newestCommit).toBe(Date.parse('2026-11-20T12:00:00Z'));
+    void intake.drain(0);
+  });
+
+  it('holds a deal named three times in one event as one deal, even with room for two', async () => {
+    const { intake, submitted } = intakeFrom(5000, 2);
+    intake.accept(withHeader(5001, { recordIds: [opp(1), opp(1), opp(1)] }));
+    expect(intake.pendingDeals).toBe(1);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(submitted).toEqual([opp(1)]);
+    await intake.drain(5000);
+    expect(intake.checkpoint).toBe(5001);
   });
 });
