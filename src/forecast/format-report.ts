@@ -24,6 +24,19 @@ export function leakWarning(report: { leaking: number; untracked: string[] }): s
   );
 }
 
+/** The column heads over `metricsRow`'s rows. */
+function metricsHeader(width: number): string {
+  return [
+    ''.padEnd(width),
+    'Brier'.padEnd(22),
+    'log loss'.padEnd(22),
+    'AUC'.padEnd(22),
+    'ECE'.padEnd(22),
+    'slope'.padEnd(18),
+    'mean',
+  ].join(' ');
+}
+
 function metricsRow(name: string, m: ForecastMetrics, width: number): string {
   return [
     name.padEnd(width),
@@ -58,17 +71,7 @@ function horizonTable(h: HorizonReport): string[] {
   ];
   if (h.forecasts.length === 0) return lines;
   const width = Math.max(...h.forecasts.map((f) => f.name.length));
-  lines.push(
-    [
-      ''.padEnd(width),
-      'Brier'.padEnd(22),
-      'log loss'.padEnd(22),
-      'AUC'.padEnd(22),
-      'ECE'.padEnd(22),
-      'slope'.padEnd(18),
-      'mean',
-    ].join(' '),
-  );
+  lines.push(metricsHeader(width));
   for (const f of h.forecasts) lines.push(metricsRow(f.name, f.metrics, width));
   for (const f of h.forecasts.slice(1))
     lines.push(
@@ -140,15 +143,7 @@ export function formatCalibration(r: CalibrationResult, out: string): string {
       : `Caps dropped (the fit cannot see a hard ceiling, and it would undo the calibration): ${r.capsDropped.map((c) => `${c.code} ${c.cap} %`).join(', ')}.`,
     '',
     `Held-out deals (${r.heldOut}), 95 % intervals from a paired bootstrap:`,
-    [
-      ''.padEnd(width),
-      'Brier'.padEnd(22),
-      'log loss'.padEnd(22),
-      'AUC'.padEnd(22),
-      'ECE'.padEnd(22),
-      'slope'.padEnd(18),
-      'mean',
-    ].join(' '),
+    metricsHeader(width),
     ...Object.entries(r.metrics).map(([name, m]) => metricsRow(name, m, width)),
     `  proposed − active rulebook, Brier: ${est(r.versusBase)}`,
     `  proposed − recalibrated stage, Brier: ${est(r.versusRecalibratedStage)}`,
